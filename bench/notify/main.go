@@ -1,0 +1,324 @@
+// Command notify measures how fast a notify.Hub fans one event out to many
+// Server-Sent Events subscribers over loopback TCP.
+//
+// It serves a Hub on 127.0.0.1 and starts itself again as a client
+// process (two processes, so that neither needs more than n file
+// descriptors) that opens n SSE streams and reads them. The server then
+// publishes -events events, -interval apart; each carries its publish
+// time, and every subscriber records when it has parsed the event. The
+// report gives delivery latency percentiles over all subscribers and
+// events, the time Notify took, and how many events were not delivered.
+//
+//	go run ./bench/notify -n 10000 -events 20
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/callguard/callguard/notify"
+)
+
+type config struct {
+	n        int
+	events   int
+	interval time.Duration
+	queue    int
+	addr     string
+	client   bool
+	profile  string
+}
+
+// result is what the client process reports, as one JSON line.
+type result struct {
+	Subscribers int             `json:"subscribers"`
+	Expected    int             `json:"expected"`
+	Received    int             `json:"received"`
+	Ended       int             `json:"ended"` // streams that ended early
+	Latencies   []time.Duration `json:"latencies"`
+	DialTime    time.Duration   `json:"dial_time"`
+	CPU         time.Duration   `json:"cpu"` // user+system time while receiving
+}
+
+// cpuTime returns this process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func main() {
+	var c config
+	flag.IntVar(&c.n, "n", 10000, "SSE subscribers")
+	flag.IntVar(&c.events, "events", 20, "events to publish")
+	flag.DurationVar(&c.interval, "interval", 250*time.Millisecond, "time between events")
+	flag.IntVar(&c.queue, "queue", notify.DefaultQueueSize, "HubOptions.QueueSize")
+	flag.StringVar(&c.addr, "addr", "", "server address (client process only)")
+	flag.BoolVar(&c.client, "client", false, "run as the client process")
+	flag.StringVar(&c.profile, "cpuprofile", "", "write the server's CPU profile of the publishing phase to this file")
+	flag.Parse()
+	if err := raiseFileLimit(c.n + 256); err != nil {
+		fmt.Fprintln(os.Stderr, "notify bench:", err)
+		os.Exit(1)
+	}
+	var err error
+	if c.client {
+		err = runClients(c)
+	} else {
+		err = runServer(c)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "notify bench:", err)
+		os.Exit(1)
+	}
+}
+
+// raiseFileLimit lifts RLIMIT_NOFILE's soft limit to at least need, as
+// far as the hard limit allows.
+func raiseFileLimit(need int) error {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return err
+	}
+	if rl.Cur >= uint64(need) {
+		return nil
+	}
+	rl.Cur = min(max(uint64(need), rl.Cur), rl.Max)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return err
+	}
+	if rl.Cur < uint64(need) {
+		return fmt.Errorf("need %d file descriptors, hard limit is %d", need, rl.Max)
+	}
+	return nil
+}
+
+func runServer(c config) error {
+	hub := notify.NewHub(notify.HubOptions{QueueSize: c.queue, Heartbeat: -1})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(hub.ServeSSE)}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, "-client", "-addr", ln.Addr().String(),
+		"-n", fmt.Sprint(c.n), "-events", fmt.Sprint(c.events))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Wait()
+	lines := bufio.NewReader(out)
+	if l, err := lines.ReadString('\n'); err != nil || l != "READY\n" {
+		return fmt.Errorf("client did not get ready: %q %v", l, err)
+	}
+	if w := hub.Stats().Watchers; w != c.n {
+		return fmt.Errorf("%d watchers subscribed, want %d", w, c.n)
+	}
+
+	if c.profile != "" {
+		f, err := os.Create(c.profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var notifyTimes []time.Duration
+	cpu0 := cpuTime()
+	for i := range c.events {
+		time.Sleep(c.interval)
+		t0 := time.Now()
+		data := fmt.Appendf(nil, `{"t":%d,"seq":%d}`, t0.UnixNano(), i)
+		if err := hub.Notify(context.Background(), notify.Event{Type: notify.TypeVerdict, CallSid: "CA0", Data: data}); err != nil {
+			return err
+		}
+		notifyTimes = append(notifyTimes, time.Since(t0))
+	}
+	l, err := lines.ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("client result: %w", err)
+	}
+	var r result
+	if err := json.Unmarshal([]byte(l), &r); err != nil {
+		return err
+	}
+	serverCPU := cpuTime() - cpu0
+	st := hub.Stats()
+	hub.Close()
+
+	lat := r.Latencies
+	slices.Sort(lat)
+	slices.Sort(notifyTimes)
+	fmt.Printf("go %s %s/%s, GOMAXPROCS=%d, %d CPUs\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	fmt.Printf("subscribers        %d (connected in %v)\n", r.Subscribers, r.DialTime.Round(time.Millisecond))
+	fmt.Printf("events             %d, %v apart, QueueSize %d\n", c.events, c.interval, c.queue)
+	fmt.Printf("deliveries         %d of %d expected; %d not delivered; %d streams ended early; %d watchers evicted\n",
+		r.Received, r.Expected, r.Expected-r.Received, r.Ended, st.Evicted)
+	fmt.Printf("delivery latency   p50 %v  p90 %v  p99 %v  max %v\n",
+		pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100))
+	fmt.Printf("Notify call        p50 %v  max %v (fan-out to %d queues)\n",
+		pct(notifyTimes, 50), pct(notifyTimes, 100), r.Subscribers)
+	fmt.Printf("CPU per event      server %v, client %v (user+system)\n",
+		(serverCPU / time.Duration(c.events)).Round(100*time.Microsecond),
+		(r.CPU / time.Duration(c.events)).Round(100*time.Microsecond))
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load average       %s", la)
+	}
+	return nil
+}
+
+func pct(s []time.Duration, p int) time.Duration {
+	if len(s) == 0 {
+		return 0
+	}
+	i := (len(s)*p+99)/100 - 1
+	return s[max(0, min(i, len(s)-1))].Round(10 * time.Microsecond)
+}
+
+func runClients(c config) error {
+	start := time.Now()
+	var ready sync.WaitGroup
+	var done sync.WaitGroup
+	var received, ended atomic.Int64
+	lats := make([][]time.Duration, c.n)
+	sem := make(chan struct{}, 128)
+	errs := make(chan error, 1)
+	for i := range c.n {
+		ready.Add(1)
+		done.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer done.Done()
+			body, err := subscribe(c.addr)
+			<-sem
+			ready.Done()
+			if err != nil {
+				select {
+				case errs <- err:
+				default:
+				}
+				return
+			}
+			n := 0
+			for n < c.events {
+				t, err := nextEvent(body)
+				if err != nil {
+					ended.Add(1)
+					return
+				}
+				lats[i] = append(lats[i], time.Duration(time.Now().UnixNano()-t))
+				n++
+				received.Add(1)
+			}
+		}()
+	}
+	ready.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	dial := time.Since(start)
+	cpu0 := cpuTime()
+	fmt.Println("READY")
+	done.Wait()
+	r := result{CPU: cpuTime() - cpu0, Subscribers: c.n, Expected: c.n * c.events, Received: int(received.Load()), Ended: int(ended.Load()), DialTime: dial}
+	for _, l := range lats {
+		r.Latencies = append(r.Latencies, l...)
+	}
+	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// subscribe opens one SSE stream with a plain TCP connection and
+// net/http's response parser, and returns it after the ":ok" comment
+// that says the Hub registered it.
+func subscribe(addr string) (*bufio.Reader, error) {
+	conn, err := net.DialTimeout("tcp", addr, 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/events", nil)
+	if err := req.Write(conn); err != nil {
+		return nil, err
+	}
+	resp, err := http.ReadResponse(bufio.NewReaderSize(conn, 1024), req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("subscribe: %s", resp.Status)
+	}
+	body := bufio.NewReaderSize(resp.Body, 1024)
+	if l, err := body.ReadString('\n'); err != nil || l != ":ok\n" {
+		return nil, fmt.Errorf("subscribe: first line %q, %v", l, err)
+	}
+	return body, nil
+}
+
+// nextEvent reads one SSE event and returns the publish time it carries.
+func nextEvent(r *bufio.Reader) (int64, error) {
+	var t int64 = -1
+	for {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+		switch {
+		case l == "\n" && t >= 0:
+			return t, nil
+		case strings.HasPrefix(l, "data: "):
+			// The publish time is the "t" of the event's data; a full JSON
+			// decode would cost this process more than the server's write.
+			i := strings.Index(l, `"data":{"t":`)
+			if i < 0 {
+				return 0, fmt.Errorf("no publish time in %q", l)
+			}
+			rest := l[i+len(`"data":{"t":`):]
+			j := strings.IndexByte(rest, ',')
+			if j < 0 {
+				return 0, fmt.Errorf("no publish time in %q", l)
+			}
+			v, err := strconv.ParseInt(rest[:j], 10, 64)
+			if err != nil {
+				return 0, err
+			}
+			t = v
+		}
+	}
+}
