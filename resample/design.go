@@ -1,0 +1,227 @@
+package resample
+
+import (
+	"fmt"
+	"math"
+)
+
+// spec holds the numbers behind a Quality. Edges are fractions of the lower
+// of the two Nyquist frequencies; the cutoff sits half-way between them.
+type spec struct {
+	pass, stop float64 // passband and stopband edges
+	atten      float64 // Kaiser design stopband attenuation, dB
+	// halfband, when non-zero, is the length of a minimax (equiripple)
+	// half-band prototype used for 2:1 and 1:2 instead of the Kaiser design:
+	// same length as the Kaiser filter would need for a lower attenuation,
+	// but about 7 dB more stopband, to fit the 3 ms delay budget at High.
+	halfband int
+}
+
+// specFor returns the design numbers of q. It is a pure function: the
+// values are constants, not package state.
+func specFor(q Quality) (spec, bool) {
+	switch q {
+	case Quick:
+		return spec{pass: 0.75, stop: 1.25, atten: 70}, true
+	case Medium:
+		return spec{pass: 0.80, stop: 1.20, atten: 90}, true
+	case High:
+		return spec{pass: 0.85, stop: 1.15, atten: 120, halfband: 95}, true
+	case VeryHigh:
+		return spec{pass: 0.90, stop: 1.10, atten: 140}, true
+	}
+	return spec{}, false
+}
+
+// phase describes one polyphase branch: coef[off:off+n] multiplies the input
+// window that starts back samples before x[q] (the newest needed sample is
+// x[q-back+n-1]).
+type phase struct {
+	off, n, back int
+	// pass is true when the branch is a single unit tap (the output sample
+	// is an input sample, bit for bit).
+	pass bool
+}
+
+// table is an immutable polyphase coefficient table for one reduced ratio
+// L/M and one quality. It is shared by every Resampler with that key.
+type table struct {
+	l, m    int
+	quality Quality
+	spec    spec
+	taps    int // prototype length N (odd)
+	delay   int // prototype group delay (N-1)/2, in samples at L*inRate
+	hist    int // history kept between calls: max phase back
+	phases  []phase
+	coef    []float32 // all phases, each reversed
+	mode    mode
+	// mode down: the single phase split into M sub-filters; sub-filter b
+	// holds coef[j] for j = a*M+b, a in [subStart[b], subStart[b]+len(sub[b])).
+	sub      [][]float32
+	subStart []int
+}
+
+// mode selects the kernel layout.
+type mode int
+
+const (
+	modeGeneric mode = iota // per-output inner product (any L/M)
+	modeUp                  // M == 1: one FIR per phase over consecutive inputs
+	modeDown                // L == 1: M sub-filters over de-interleaved input
+)
+
+// maxFastFactor bounds L (modeUp) and M (modeDown) for the vector paths.
+const maxFastFactor = 16
+
+// kaiserLength returns the odd prototype length for attenuation a (dB) and
+// transition width df (cycles per sample).
+func kaiserLength(a, df float64) int {
+	n := int(math.Ceil((a-7.95)/(14.357*df))) + 1
+	if n%2 == 0 {
+		n++
+	}
+	return n
+}
+
+func kaiserBeta(a float64) float64 {
+	switch {
+	case a > 50:
+		return 0.1102 * (a - 8.7)
+	case a >= 21:
+		return 0.5842*math.Pow(a-21, 0.4) + 0.07886*(a-21)
+	}
+	return 0
+}
+
+// besselI0 is the zeroth-order modified Bessel function of the first kind.
+func besselI0(x float64) float64 {
+	sum, term := 1.0, 1.0
+	h := x * x / 4
+	for k := 1; k < 500; k++ {
+		term *= h / float64(k*k)
+		sum += term
+		if term < sum*1e-18 {
+			break
+		}
+	}
+	return sum
+}
+
+// design builds the table for reduced ratio l/m at quality q.
+func design(l, m int, q Quality) (*table, error) {
+	sp, ok := specFor(q)
+	if !ok {
+		return nil, ErrInvalidQuality
+	}
+	t := &table{l: l, m: m, quality: q, spec: sp}
+	if l == 1 && m == 1 {
+		t.taps = 1
+		t.coef = []float32{1}
+		t.phases = []phase{{off: 0, n: 1, back: 0, pass: true}}
+		return t, nil
+	}
+	r := max(l, m)
+	// Normalised to the prototype rate L*inRate: lower Nyquist is 1/(2r).
+	nyq := 1 / (2 * float64(r))
+	df := (sp.stop - sp.pass) * nyq
+	n := kaiserLength(sp.atten, df)
+	half := r == 2 && min(l, m) == 1
+	if half && (n-1)%4 != 2 {
+		n += 2 // half-band: make the outermost taps non-zero
+	}
+	if half && sp.halfband > 0 {
+		n = sp.halfband
+	}
+	if n > MaxTaps {
+		return nil, fmt.Errorf("%w: needs %d filter taps (max %d)", ErrUnsupportedRatio, n, MaxTaps)
+	}
+	d := (n - 1) / 2
+	t.taps, t.delay = n, d
+	beta := kaiserBeta(sp.atten)
+	i0b := besselI0(beta)
+	h := make([]float64, n)
+	if half && sp.halfband > 0 {
+		h, _ = minimaxHalfband(n, sp.stop*nyq)
+	}
+	for i := range h {
+		if half && sp.halfband > 0 {
+			break
+		}
+		k := i - d // offset from centre; zero crossings every r samples
+		var s float64
+		switch {
+		case k == 0:
+			s = 1
+		case k%r == 0:
+			s = 0 // exact zero: Nyquist (r-th band) filter
+		default:
+			x := math.Pi * float64(k) / float64(r)
+			s = math.Sin(x) / x
+		}
+		u := float64(k) / float64(d)
+		w := besselI0(beta*math.Sqrt(max(0, 1-u*u))) / i0b
+		h[i] = s * w // gain L * 2*fc = L/r; normalised per phase below
+	}
+	// Split into L phases: phase p holds h[k*L+p], k = 0.. ; reverse each so
+	// the inner product runs forward over the input window.
+	t.phases = make([]phase, l)
+	for p := range l {
+		k0, k1 := -1, -1
+		sum := 0.0
+		for k := 0; k*l+p < n; k++ {
+			if v := h[k*l+p]; v != 0 {
+				if k0 < 0 {
+					k0 = k
+				}
+				k1 = k + 1
+				sum += v
+			}
+		}
+		if k0 < 0 || sum == 0 {
+			return nil, fmt.Errorf("%w: empty filter phase", ErrUnsupportedRatio)
+		}
+		// Each phase sums to exactly 1 at DC: DC gain 1, no DC images.
+		g := 1 / sum
+		off := len(t.coef)
+		for k := k1 - 1; k >= k0; k-- {
+			t.coef = append(t.coef, float32(h[k*l+p]*g))
+		}
+		ph := phase{off: off, n: k1 - k0, back: k1 - 1}
+		ph.pass = ph.n == 1 && t.coef[off] == 1
+		t.phases[p] = ph
+		t.hist = max(t.hist, ph.back)
+	}
+	switch {
+	case m == 1 && l <= maxFastFactor:
+		t.mode = modeUp
+	case l == 1 && m <= maxFastFactor:
+		t.mode = modeDown
+		t.buildSub()
+	}
+	return t, nil
+}
+
+// buildSub splits the single phase of an integer decimator into its M
+// polyphase sub-filters, trimming exact zeros (half of them for 2:1).
+func (t *table) buildSub() {
+	ph := t.phases[0]
+	c := t.coef[ph.off : ph.off+ph.n]
+	m := t.m
+	t.sub = make([][]float32, m)
+	t.subStart = make([]int, m)
+	for b := range m {
+		var taps []float32
+		for j := b; j < len(c); j += m {
+			taps = append(taps, c[j])
+		}
+		a0, a1 := 0, len(taps)
+		for a0 < a1 && taps[a0] == 0 {
+			a0++
+		}
+		for a1 > a0 && taps[a1-1] == 0 {
+			a1--
+		}
+		t.sub[b] = taps[a0:a1]
+		t.subStart[b] = a0
+	}
+}

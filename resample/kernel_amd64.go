@@ -1,0 +1,65 @@
+//go:build amd64 && !purego
+
+package resample
+
+import "golang.org/x/sys/cpu"
+
+// hasFIRAsm reports whether the AVX2/FMA kernel can run on this CPU.
+func hasFIRAsm() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
+
+// firAsm is firGo with AVX2/FMA: 8 outputs per vector, each output's sum
+// taken in order of k with fused multiply-adds (the scalar tail uses the
+// same fused operations, so every output is computed identically wherever
+// it falls in a call). Same contract as firGo.
+//
+//go:noescape
+func firAsm(dst, x, c []float32)
+
+// f32ToInt16Asm converts the first len(src)&^15 samples with
+// round-to-nearest-even and int16 saturation (VCVTPS2DQ, VPACKSSDW).
+//
+//go:noescape
+func f32ToInt16Asm(dst []int16, src []float32)
+
+// int16ToF32Asm converts the first len(src)&^7 samples.
+//
+//go:noescape
+func int16ToF32Asm(dst []float32, src []int16)
+
+func f32ToInt16(dst []int16, src []float32, asm bool) {
+	if asm {
+		n := len(src) &^ 15
+		f32ToInt16Asm(dst[:n], src[:n])
+		dst, src = dst[n:], src[n:]
+	}
+	f32ToInt16Go(dst, src)
+}
+
+func int16ToF32(dst []float32, src []int16, asm bool) {
+	if asm {
+		n := len(src) &^ 7
+		int16ToF32Asm(dst[:n], src[:n])
+		dst, src = dst[n:], src[n:]
+	}
+	int16ToF32Go(dst, src)
+}
+
+// dotAsm returns sum c[k]*x[k] (AVX2/FMA, four 8-lane partial sums);
+// len(x) >= len(c).
+//
+//go:noescape
+func dotAsm(c, x []float32) float32
+
+// scaleAsm sets dst[i] = src[i]*k for the first len(src)&^7 samples.
+//
+//go:noescape
+func scaleAsm(dst, src []float32, k float32)
+
+func scale(dst, src []float32, k float32, asm bool) {
+	if asm {
+		n := len(src) &^ 7
+		scaleAsm(dst[:n], src[:n], k)
+		dst, src = dst[n:], src[n:]
+	}
+	scaleGo(dst, src, k)
+}

@@ -1,0 +1,15 @@
+//go:build !amd64 || purego
+
+package resample
+
+func hasFIRAsm() bool { return false }
+
+func firAsm(dst, x, c []float32) { firGo(dst, x, c) }
+
+func f32ToInt16(dst []int16, src []float32, asm bool) { f32ToInt16Go(dst, src) }
+
+func int16ToF32(dst []float32, src []int16, asm bool) { int16ToF32Go(dst, src) }
+
+func dotAsm(c, x []float32) float32 { return dot(c, x) }
+
+func scale(dst, src []float32, k float32, asm bool) { scaleGo(dst, src, k) }
