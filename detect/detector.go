@@ -50,7 +50,10 @@ func (c Clip) Validate() error {
 
 // ClipError says why a clip is invalid. It matches ErrInvalidClip with
 // errors.Is.
-type ClipError struct{ Reason string }
+type ClipError struct {
+	// Reason says what is wrong with the clip.
+	Reason string
+}
 
 // Error implements error.
 func (e *ClipError) Error() string { return "detect: invalid clip: " + e.Reason }
@@ -61,24 +64,26 @@ func (e *ClipError) Is(target error) bool { return target == ErrInvalidClip }
 // Verdict is the answer for one window of audio. Durations marshal to JSON
 // as nanoseconds.
 type Verdict struct {
-	// CallSid and Track are copied from the session (or clip).
+	// CallSid is copied from the session (or clip).
 	CallSid string `json:"call_sid,omitempty"`
-	Track   string `json:"track,omitempty"`
+	// Track is copied from the session (or clip).
+	Track string `json:"track,omitempty"`
 	// Index is the window's number in its session, from 0. Verdicts are
 	// delivered in Index order.
 	Index int `json:"index"`
-	// Start and End delimit the window within the stream.
+	// Start is the window's offset from the start of the stream.
 	Start time.Duration `json:"start"`
-	End   time.Duration `json:"end"`
+	// End is where the window ends, from the start of the stream.
+	End time.Duration `json:"end"`
 	// Label is the answer.
 	Label Label `json:"label"`
 	// Score is the probability that the voice is synthetic, 0..1, normalised
 	// across vendors. It is 0 for NoSpeech and Unknown verdicts.
 	Score float64 `json:"score"`
-	// Vendor names who answered ("resemble", "resemble-simulated", ...) and
-	// ID is the vendor's identifier for the answer (Resemble's detect uuid).
+	// Vendor names who answered ("resemble", "resemble-simulated", ...).
 	Vendor string `json:"vendor,omitempty"`
-	ID     string `json:"id,omitempty"`
+	// ID is the vendor's identifier for the answer (Resemble's detect uuid).
+	ID string `json:"id,omitempty"`
 	// Latency is how long the detector took to answer.
 	Latency time.Duration `json:"latency"`
 	// Raw is the vendor's own answer, verbatim, when there is one.

@@ -51,12 +51,13 @@ type SessionOptions struct {
 	// DefaultPolicy(): 2 of the last 3 speech windows Fake with score ≥ 0.8).
 	Policy Policy
 
-	// OnVerdict receives every window's verdict, and OnAlert the alert (at
-	// most once per session). Both are called from one goroutine, in window
-	// order, never concurrently with each other; a slow callback delays later
-	// deliveries but never Write.
+	// OnVerdict receives every window's verdict. It and OnAlert are called
+	// from one goroutine, in window order, never concurrently with each
+	// other; a slow callback delays later deliveries but never Write.
 	OnVerdict func(Verdict)
-	OnAlert   func(Alert)
+	// OnAlert receives the Policy's alert, at most once per session, right
+	// after the verdict that raised it.
+	OnAlert func(Alert)
 
 	// Logger receives warnings about vendor errors and skipped windows
 	// (default: discard).

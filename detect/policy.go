@@ -8,13 +8,16 @@ import (
 // Alert is raised once per session, when the Policy decides the call's voice
 // looks synthetic.
 type Alert struct {
-	// CallSid and Track identify the session.
+	// CallSid identifies the session's call.
 	CallSid string `json:"call_sid,omitempty"`
-	Track   string `json:"track,omitempty"`
-	// Index, Start and End identify the window whose verdict triggered the alert.
-	Index int           `json:"index"`
+	// Track identifies the session's track.
+	Track string `json:"track,omitempty"`
+	// Index is the number of the window whose verdict triggered the alert.
+	Index int `json:"index"`
+	// Start is where that window starts in the stream.
 	Start time.Duration `json:"start"`
-	End   time.Duration `json:"end"`
+	// End is where that window ends in the stream.
+	End time.Duration `json:"end"`
 	// Score is the triggering window's score.
 	Score float64 `json:"score"`
 	// Reason is the policy's explanation, e.g. "2 of the last 3 speech windows fake (score ≥ 0.80)".
@@ -48,7 +51,12 @@ const MaxHistory = 32
 // speech windows are Fake with a score of at least MinScore. Windows labelled
 // NoSpeech or Unknown are not speech verdicts and neither count nor reset.
 type KOfN struct {
-	K, N     int
+	// K is how many Fake windows raise the alert (default 2, at most N).
+	K int
+	// N is how many of the most recent judged speech windows are looked at
+	// (default 3, at most MaxHistory).
+	N int
+	// MinScore is the least score a Fake window needs to count.
 	MinScore float64
 }
 

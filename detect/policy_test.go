@@ -3,6 +3,7 @@ package detect_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -135,4 +136,24 @@ func TestVerdictJSON(t *testing.T) {
 	if detect.Label("maybe").Valid() {
 		t.Error("maybe valid")
 	}
+}
+
+func ExampleKOfN() {
+	// A stricter policy: alert on 3 of the last 5 speech windows fake at ≥ 0.9.
+	p := detect.KOfN{K: 3, N: 5, MinScore: 0.9}
+	recent := []detect.Verdict{
+		{Label: detect.Fake, Score: 0.95},
+		{Label: detect.Real, Score: 0.10},
+		{Label: detect.Fake, Score: 0.97},
+		{Label: detect.Fake, Score: 0.85}, // below MinScore: does not count
+	}
+	_, alert := p.Check(recent)
+	fmt.Println(alert)
+	reason, alert := p.Check(append(recent, detect.Verdict{Label: detect.Fake, Score: 0.99}))
+	fmt.Println(alert, reason)
+	fmt.Println(p.Decide(detect.Summary{Judged: 5, Fake: 4, MaxScore: 0.99}, alert))
+	// Output:
+	// false
+	// true 3 of the last 5 speech windows fake (score ≥ 0.90)
+	// likely_fake
 }

@@ -20,17 +20,19 @@ type Summary struct {
 	Judged int `json:"judged"`
 	// Fake is the number of windows labelled Fake.
 	Fake int `json:"fake"`
-	// MaxScore and MeanScore are taken over the judged windows.
-	MaxScore  float64 `json:"max_score"`
+	// MaxScore is the highest score of the judged windows.
+	MaxScore float64 `json:"max_score"`
+	// MeanScore is the mean score of the judged windows.
 	MeanScore float64 `json:"mean_score"`
 	// Decision is the Policy's call-level conclusion.
 	Decision Decision `json:"decision"`
 	// Alerted reports whether the Policy raised an alert.
 	Alerted bool `json:"alerted"`
 	// Errors is the number of Unknown verdicts (vendor errors, skips,
-	// cancellations); Skipped is the part of Errors skipped under
-	// back-pressure.
-	Errors  int `json:"errors"`
+	// cancellations).
+	Errors int `json:"errors"`
+	// Skipped is the part of Errors skipped under back-pressure
+	// (MaxQueued reached).
 	Skipped int `json:"skipped"`
 }
 

@@ -2,6 +2,8 @@ package media_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -123,4 +125,44 @@ func ExampleStream_ReadFrame() {
 	// inbound at 200ms: 60ms of skipped audio filled with silence
 	// key 5
 	// frames 20, gaps 1, silence 60ms
+}
+
+func ExampleParseMessage() {
+	frame := []byte(`{"event":"media","sequenceNumber":"3","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":"/39+AA=="},"streamSid":"MZ123"}`)
+	m, err := media.ParseMessage(frame)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Event, m.SequenceNumber, m.Media.Track, m.Media.Chunk, m.Media.Timestamp, m.Media.Payload)
+
+	_, err = media.ParseMessage([]byte(`{"event":"media","media":{"chunk":"one","payload":""}}`))
+	var me *media.MalformedError
+	if errors.As(err, &me) {
+		fmt.Println("malformed field:", me.Field)
+	}
+	// Output:
+	// media 3 inbound 1 5ms [255 127 126 0]
+	// malformed field: media.chunk
+}
+
+func ExampleMessage_MarshalJSON() {
+	// What a server sends on a bidirectional stream: Twilio's wire format.
+	b, _ := json.Marshal(media.Message{Event: media.EventMark, StreamSid: "MZ123", Mark: &media.Mark{Name: "greeting-end"}})
+	fmt.Println(string(b))
+	b, _ = json.Marshal(media.Message{Event: media.EventMedia, StreamSid: "MZ123", Media: &media.Media{Payload: []byte{0xFF, 0x7F}}})
+	fmt.Println(string(b))
+	// Output:
+	// {"event":"mark","mark":{"name":"greeting-end"},"streamSid":"MZ123"}
+	// {"event":"media","media":{"payload":"/38="},"streamSid":"MZ123"}
+}
+
+func ExampleDecodeUlaw() {
+	pcm := make([]int16, 0, 160) // reused for every frame: no allocation
+	pcm = media.DecodeUlaw(pcm[:0], []byte{0xFF, 0x80, 0x00})
+	fmt.Println(pcm)
+	fmt.Println(media.EncodeUlaw(nil, pcm))
+	// Output:
+	// [0 32124 -32124]
+	// [255 128 0]
 }

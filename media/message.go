@@ -37,15 +37,29 @@ const (
 // milliseconds, payload as base64. Unknown events are decoded, not rejected,
 // so that new Twilio events reach the application.
 type Message struct {
-	Event          string
-	SequenceNumber int64 // 0 when absent (outbound messages carry none)
-	StreamSid      string
-	Connected      *Connected
-	Start          *Start
-	Media          *Media
-	Stop           *Stop
-	Mark           *Mark
-	DTMF           *DTMF
+	// Event names the message: one of the Event constants, or an event this
+	// package does not know.
+	Event string
+	// SequenceNumber orders Twilio's messages from 1 ("sequenceNumber" on
+	// the wire, a decimal string). It is 0 when absent: outbound messages
+	// and connected carry none.
+	SequenceNumber int64
+	// StreamSid identifies the stream (MZ…); every message but connected
+	// carries it.
+	StreamSid string
+
+	// Connected is set for a connected message.
+	Connected *Connected
+	// Start is set for a start message.
+	Start *Start
+	// Media is set for a media message, in either direction.
+	Media *Media
+	// Stop is set for a stop message.
+	Stop *Stop
+	// Mark is set for a mark message, in either direction.
+	Mark *Mark
+	// DTMF is set for a dtmf message.
+	DTMF *DTMF
 
 	// Raw holds the whole frame (compacted) for events this package does not
 	// know; MarshalJSON writes it back verbatim. It is nil for known events.
@@ -54,52 +68,74 @@ type Message struct {
 
 // Connected is the first message of a stream.
 type Connected struct {
-	Protocol string // "Call"
-	Version  string // "1.0.0"
+	// Protocol is the protocol of the connection: "Call".
+	Protocol string
+	// Version is the protocol's semantic version: "1.0.0".
+	Version string
 }
 
 // Start carries the stream's metadata. It is sent once, right after connected.
 type Start struct {
-	AccountSid       string
-	CallSid          string
-	StreamSid        string
-	Tracks           []string // "inbound", "outbound" or both
-	MediaFormat      MediaFormat
-	CustomParameters map[string]string // <Parameter> values from the TwiML
+	// AccountSid is the Twilio account that created the stream (AC…).
+	AccountSid string
+	// CallSid is the call being streamed (CA…).
+	CallSid string
+	// StreamSid identifies the stream (MZ…).
+	StreamSid string
+	// Tracks lists the tracks that will carry media: "inbound", "outbound"
+	// or both.
+	Tracks []string
+	// MediaFormat describes the audio in media payloads.
+	MediaFormat MediaFormat
+	// CustomParameters holds the <Parameter> values given in the TwiML.
+	CustomParameters map[string]string
 }
 
 // MediaFormat describes the payload encoding; Twilio always sends
 // audio/x-mulaw, 8000 Hz, 1 channel.
 type MediaFormat struct {
-	Encoding   string
+	// Encoding is the payload's MIME type: "audio/x-mulaw".
+	Encoding string
+	// SampleRate is in Hz: 8000.
 	SampleRate int
-	Channels   int
+	// Channels is the channel count: 1.
+	Channels int
 }
 
 // Media is one chunk of audio. Outbound (server to Twilio) media carries only
 // Payload.
 type Media struct {
-	Track     string        // "inbound" or "outbound"; empty on outbound messages
-	Chunk     int64         // 1-based per track
-	Timestamp time.Duration // from the start of the stream; milliseconds on the wire
-	Payload   []byte        // raw μ-law bytes (base64 on the wire)
+	// Track is "inbound" or "outbound"; empty on messages sent to Twilio.
+	Track string
+	// Chunk numbers the track's media messages from 1.
+	Chunk int64
+	// Timestamp is the chunk's position from the start of the stream
+	// (milliseconds, a decimal string, on the wire).
+	Timestamp time.Duration
+	// Payload is the raw μ-law audio (base64 on the wire).
+	Payload []byte
 }
 
 // Stop is the last message of a stream.
 type Stop struct {
+	// AccountSid is the Twilio account that created the stream.
 	AccountSid string
-	CallSid    string
+	// CallSid is the call that was streamed.
+	CallSid string
 }
 
 // Mark names a point in the outbound audio. A server sends one after media;
 // Twilio echoes it when that audio has played (or was cleared).
 type Mark struct {
+	// Name is the mark's label, chosen by the server.
 	Name string
 }
 
 // DTMF is a key press detected on the inbound track.
 type DTMF struct {
-	Track string // "inbound_track"
+	// Track is the track the key was detected on: "inbound_track".
+	Track string
+	// Digit is the key: 0-9, * or #.
 	Digit string
 }
 

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/twilio/twilio-go/client"
@@ -237,7 +238,7 @@ func (s *Stream) step(ctx context.Context) (f Frame, ok bool, err error) {
 func (s *Stream) handle(data []byte) (f Frame, ok bool, err error) {
 	s.messages.Add(1)
 	if v, fast := parseMediaFast(data); fast {
-		s.ulaw = grow8(s.ulaw[:0], base64.StdEncoding.DecodedLen(len(v.payload)))
+		s.ulaw = extend(s.ulaw[:0], base64.StdEncoding.DecodedLen(len(v.payload)))
 		n, err := base64.StdEncoding.Decode(s.ulaw, v.payload)
 		if err != nil {
 			return Frame{}, false, s.fail(malformed("media.payload", err))
@@ -421,7 +422,11 @@ func reasonText(err error) string {
 	}
 	r := err.Error()
 	if len(r) > 123 {
-		r = r[:120] + "..."
+		r = r[:120]
+		for !utf8.ValidString(r) { // do not cut a character in two
+			r = r[:len(r)-1]
+		}
+		r += "..."
 	}
 	return r
 }

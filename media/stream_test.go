@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callguard/callguard/media"
 	"github.com/callguard/callguard/media/mediatest"
@@ -74,8 +75,8 @@ type serverResult struct {
 	err    error
 }
 
-// collect reads the stream to the end.
-func collect(s *media.Stream, events *[]*media.Message, mu *sync.Mutex) serverResult {
+// collect reads the stream to the end; events holds what OnEvent received.
+func collect(s *media.Stream, events *eventLog) serverResult {
 	ctx := context.Background()
 	res := serverResult{pcm: map[string][]int16{}, frames: map[string][]media.Frame{}}
 	for {
@@ -93,43 +94,59 @@ func collect(s *media.Stream, events *[]*media.Message, mu *sync.Mutex) serverRe
 	}
 	res.start = s.Start()
 	res.stats = s.Stats()
-	mu.Lock()
-	res.events = append(res.events, *events...)
-	mu.Unlock()
+	res.events = events.snapshot()
 	return res
 }
 
-func TestEndToEnd(t *testing.T) {
-	ctx := ctxT(t)
-	var mu sync.Mutex
-	var events []*media.Message
-	results := make(chan serverResult, 1)
-	opts := &media.AcceptOptions{
-		AuthToken: testToken,
-		PublicURL: "wss://callguard.example.com/stream",
-		OnEvent: func(m *media.Message) {
-			mu.Lock()
-			events = append(events, m)
-			mu.Unlock()
-		},
-	}
-	url, accepted := serve(t, opts, func(s *media.Stream) { results <- collect(s, &events, &mu) })
+// eventLog records the messages given to AcceptOptions.OnEvent.
+type eventLog struct {
+	mu     sync.Mutex
+	events []*media.Message
+}
 
-	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{
-		AuthToken:        testToken,
-		SignURL:          opts.PublicURL,
-		CallSid:          "CA0001",
-		AccountSid:       "AC0001",
-		StreamSid:        "MZ0001",
-		Tracks:           []string{media.TrackInbound, media.TrackOutbound},
-		CustomParameters: map[string]string{"caller": "+15550100", "case": "e2e"},
-	})
+func (l *eventLog) add(m *media.Message) {
+	l.mu.Lock()
+	l.events = append(l.events, m)
+	l.mu.Unlock()
+}
+
+func (l *eventLog) snapshot() []*media.Message {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]*media.Message(nil), l.events...)
+}
+
+// record serves Accept with opts, recording OnEvent messages, dials it
+// with dial, and returns the call and a channel that receives what the
+// server read once the stream ends.
+func record(t *testing.T, opts media.AcceptOptions, dial mediatest.DialOptions) (*mediatest.Call, <-chan serverResult) {
+	t.Helper()
+	var events eventLog
+	opts.OnEvent = events.add
+	results := make(chan serverResult, 1)
+	url, accepted := serve(t, &opts, func(s *media.Stream) { results <- collect(s, &events) })
+	call, err := mediatest.Dial(ctxT(t), url, dial)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := <-accepted; err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
+	return call, results
+}
+
+func TestEndToEnd(t *testing.T) {
+	ctx := ctxT(t)
+	const public = "wss://callguard.example.com/stream"
+	call, results := record(t, media.AcceptOptions{AuthToken: testToken, PublicURL: public}, mediatest.DialOptions{
+		AuthToken:        testToken,
+		SignURL:          public,
+		CallSid:          "CA0001",
+		AccountSid:       "AC0001",
+		StreamSid:        "MZ0001",
+		Tracks:           []string{media.TrackInbound, media.TrackOutbound},
+		CustomParameters: map[string]string{"caller": "+15550100", "case": "e2e"},
+	})
 
 	in1 := sine(8000+37, 9000) // 1 s and a partial frame carried over
 	in2 := sine(1600, 3000)
@@ -226,14 +243,7 @@ func TestEndToEnd(t *testing.T) {
 
 func TestSkipSilence(t *testing.T) {
 	ctx := ctxT(t)
-	var mu sync.Mutex
-	var events []*media.Message
-	results := make(chan serverResult, 1)
-	url, _ := serve(t, nil, func(s *media.Stream) { results <- collect(s, &events, &mu) })
-	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{SkipSilence: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	call, results := record(t, media.AcceptOptions{}, mediatest.DialOptions{SkipSilence: true})
 	pcm := append(append(sine(1600, 8000), make([]int16, 3200)...), sine(800, 8000)...)
 	if err := call.SendPCM(ctx, media.TrackInbound, pcm); err != nil {
 		t.Fatal(err)
@@ -256,14 +266,7 @@ func TestSkipSilence(t *testing.T) {
 
 func TestLongGapSplitsIntoSilenceFrames(t *testing.T) {
 	ctx := ctxT(t)
-	var mu sync.Mutex
-	var events []*media.Message
-	results := make(chan serverResult, 1)
-	url, _ := serve(t, nil, func(s *media.Stream) { results <- collect(s, &events, &mu) })
-	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	call, results := record(t, media.AcceptOptions{}, mediatest.DialOptions{})
 	a, b := sine(160, 5000), sine(160, 7000)
 	call.SendPCM(ctx, "inbound", a)
 	call.Skip("inbound", 2500*time.Millisecond)
@@ -287,14 +290,7 @@ func TestLongGapSplitsIntoSilenceFrames(t *testing.T) {
 
 func TestDuplicateAndOutOfOrderChunksDropped(t *testing.T) {
 	ctx := ctxT(t)
-	var mu sync.Mutex
-	var events []*media.Message
-	results := make(chan serverResult, 1)
-	url, _ := serve(t, nil, func(s *media.Stream) { results <- collect(s, &events, &mu) })
-	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	call, results := record(t, media.AcceptOptions{}, mediatest.DialOptions{})
 	frames := [][]int16{sine(160, 1000), sine(160, 2000), sine(160, 3000)}
 	sendChunk := func(chunk int64, pcm []int16) {
 		t.Helper()
@@ -474,19 +470,7 @@ func TestProtocolViolationsClose1008(t *testing.T) {
 
 func TestUnknownEventDelivered(t *testing.T) {
 	ctx := ctxT(t)
-	var mu sync.Mutex
-	var events []*media.Message
-	results := make(chan serverResult, 1)
-	opts := &media.AcceptOptions{OnEvent: func(m *media.Message) {
-		mu.Lock()
-		events = append(events, m)
-		mu.Unlock()
-	}}
-	url, _ := serve(t, opts, func(s *media.Stream) { results <- collect(s, &events, &mu) })
-	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	call, results := record(t, media.AcceptOptions{}, mediatest.DialOptions{})
 	if err := call.SendRaw(ctx, []byte(`{"event":"transcript","sequenceNumber":"3","streamSid":"`+call.StreamSid()+`","transcript":{"text":"hi"}}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -732,5 +716,58 @@ func TestGapOverMaxGapCloses1008(t *testing.T) {
 		})
 	if !errors.Is(err, media.ErrProtocol) || status != websocket.StatusPolicyViolation {
 		t.Fatalf("error %v, status %v; want ErrProtocol and 1008", err, status)
+	}
+}
+
+func TestDefaultReadLimitIs64KiB(t *testing.T) {
+	if media.DefaultReadLimit != 64<<10 {
+		t.Fatalf("DefaultReadLimit = %d, want 64 KiB", media.DefaultReadLimit)
+	}
+	media1 := func(n int) media.Message {
+		return media.Message{Event: media.EventMedia, Media: &media.Media{Track: "inbound", Chunk: 1, Payload: make([]byte, n)}}
+	}
+	// 45000 μ-law bytes are about 60 KB of JSON: under the default limit.
+	ctx := ctxT(t)
+	call, results := record(t, media.AcceptOptions{}, mediatest.DialOptions{})
+	if err := call.SendMessage(ctx, media1(45000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := call.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if res := <-results; res.err != nil || len(res.pcm["inbound"]) != 45000 {
+		t.Fatalf("60 KB frame: err %v, %d samples; want it accepted", res.err, len(res.pcm["inbound"]))
+	}
+	// 50000 bytes are about 67 KB of JSON: over it.
+	err, status := failure(t, nil, mediatest.DialOptions{}, func(ctx context.Context, c *mediatest.Call) error {
+		return c.SendMessage(ctx, media1(50000))
+	})
+	if !errors.Is(err, media.ErrMessageTooBig) || status != websocket.StatusMessageTooBig {
+		t.Fatalf("67 KB frame: error %v, status %v; want ErrMessageTooBig and 1009", err, status)
+	}
+}
+
+func TestCloseReasonIsTruncatedAsUTF8(t *testing.T) {
+	ctx := ctxT(t)
+	long := errors.New("x" + strings.Repeat("é", 100)) // byte 120 falls inside a character
+	url, _ := serve(t, nil, func(s *media.Stream) {
+		if _, err := s.ReadStart(ctx); err != nil {
+			t.Error(err)
+		}
+		s.CloseWithError(long)
+	})
+	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Close()
+	<-call.Done()
+	var ce websocket.CloseError
+	if !errors.As(call.Err(), &ce) {
+		t.Fatalf("peer saw %v, want a close frame", call.Err())
+	}
+	if ce.Code != websocket.StatusInternalError || len(ce.Reason) > 123 || !utf8.ValidString(ce.Reason) ||
+		!strings.HasPrefix(ce.Reason, "xé") || !strings.HasSuffix(ce.Reason, "...") {
+		t.Fatalf("close %v %q (%d bytes): want 1011 and a valid UTF-8 reason of at most 123 bytes", ce.Code, ce.Reason, len(ce.Reason))
 	}
 }

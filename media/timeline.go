@@ -132,7 +132,7 @@ func (s *Stream) emitPending() Frame {
 // emit builds a frame of gap samples of silence followed by ulaw, at the
 // track's next position, into the reused sample buffer.
 func (s *Stream) emit(t *trackState, gap int64, ulaw []byte) Frame {
-	s.pcm = grow16(s.pcm[:0], int(gap))
+	s.pcm = extend(s.pcm[:0], int(gap))
 	clear(s.pcm)
 	s.pcm = DecodeUlaw(s.pcm, ulaw)
 	f := Frame{

@@ -1,6 +1,9 @@
 package media
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // ulawToLinear maps every μ-law code to its 16-bit linear value (ITU-T G.711,
 // with the usual 0x84 bias). It is computed from the G.711 expansion formula
@@ -46,7 +49,7 @@ var ulawToLinear = [256]int16{
 // github.com/zaf/g711.
 func DecodeUlaw(dst []int16, src []byte) []int16 {
 	n := len(dst)
-	dst = grow16(dst, len(src))
+	dst = extend(dst, len(src))
 	out := dst[n : n+len(src)]
 	for i, c := range src {
 		out[i] = ulawToLinear[c]
@@ -60,7 +63,7 @@ func DecodeUlaw(dst []int16, src []byte) []int16 {
 // github.com/zaf/g711 for every int16 value.
 func EncodeUlaw(dst []byte, src []int16) []byte {
 	n := len(dst)
-	dst = grow8(dst, len(src))
+	dst = extend(dst, len(src))
 	out := dst[n : n+len(src)]
 	for i, s := range src {
 		out[i] = EncodeUlawSample(s)
@@ -95,22 +98,8 @@ func EncodeUlawSample(s int16) byte {
 	return (byte(exp)<<4 | byte(mant)) ^ mask
 }
 
-// grow16 returns s with room for n more elements and len(s)+n length.
-func grow16(s []int16, n int) []int16 {
-	if l := len(s) + n; l <= cap(s) {
-		return s[:l]
-	}
-	t := make([]int16, len(s)+n, 2*len(s)+n)
-	copy(t, s)
-	return t
-}
-
-// grow8 returns s with room for n more elements and len(s)+n length.
-func grow8(s []byte, n int) []byte {
-	if l := len(s) + n; l <= cap(s) {
-		return s[:l]
-	}
-	t := make([]byte, len(s)+n, 2*len(s)+n)
-	copy(t, s)
-	return t
+// extend returns s lengthened by n elements, reallocating only when its
+// capacity is short.
+func extend[S ~[]E, E any](s S, n int) S {
+	return slices.Grow(s, n)[:len(s)+n]
 }

@@ -29,6 +29,10 @@ const (
 	DefaultMaxRetries      = 3
 	DefaultRetryBackoff    = 500 * time.Millisecond
 	DefaultMaxRetryBackoff = 8 * time.Second
+	// DefaultAttemptTimeout bounds one HTTP attempt when
+	// Client.AttemptTimeout is zero: a request that hangs longer is
+	// abandoned and retried like a 5xx.
+	DefaultAttemptTimeout = 20 * time.Second
 	// DefaultUploadThreshold is the WAV size above which Detect uploads via
 	// POST /secure_uploads and sends a media_token (direct uploads are
 	// limited to 150 MB).
@@ -72,8 +76,9 @@ type Client struct {
 	// retry up to MaxRetryBackoff (default 8 s), with jitter. A 429's
 	// Retry-After header overrides it.
 	RetryBackoff, MaxRetryBackoff time.Duration
-	// AttemptTimeout bounds each HTTP attempt (0: only the context bounds
-	// it). An attempt that times out is retried.
+	// AttemptTimeout bounds each HTTP attempt (default
+	// DefaultAttemptTimeout; negative: only the context bounds it). An
+	// attempt that times out is retried.
 	AttemptTimeout time.Duration
 	// UploadThreshold is the WAV size in bytes above which Detect uses the
 	// secure upload flow (default DefaultUploadThreshold; negative: never).
@@ -254,7 +259,7 @@ func durInt(v, def int) int {
 // Get fetches a detect object: GET /detect/{uuid}.
 func (c *Client) Get(ctx context.Context, uuid string) (*Detection, error) {
 	if uuid == "" {
-		return nil, fmt.Errorf("resemble: Get: empty uuid")
+		return nil, fmt.Errorf("%w: Get: empty uuid", ErrNotFound)
 	}
 	b, err := c.do(ctx, http.MethodGet, "/detect/"+url.PathEscape(uuid), body{}, false)
 	if err != nil {
@@ -282,8 +287,15 @@ func (c *Client) Wait(ctx context.Context, uuid string) (*Detection, error) {
 		if d.Done() {
 			return d, nil
 		}
-		interval = min(interval+interval/2, maxInterval)
+		interval = nextPoll(interval, maxInterval)
 	}
+}
+
+// nextPoll returns the delay before the poll after one that waited d: half
+// as long again, at most ceil (2 s, 3 s, 4.5 s, 6.75 s, 10 s, 10 s… with the
+// defaults).
+func nextPoll(d, ceil time.Duration) time.Duration {
+	return min(d+d/2, ceil)
 }
 
 // SecureUpload uploads a media file (POST /secure_uploads, multipart field

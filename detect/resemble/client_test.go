@@ -335,6 +335,9 @@ func TestGet(t *testing.T) {
 	if _, err := c.Get(context.Background(), "no-such-uuid"); !errors.Is(err, resemble.ErrNotFound) {
 		t.Errorf("Get unknown: %v, want ErrNotFound", err)
 	}
+	if _, err := c.Get(context.Background(), ""); !errors.Is(err, resemble.ErrNotFound) {
+		t.Errorf("Get empty uuid: %v, want ErrNotFound", err)
+	}
 }
 
 func TestInvalidClip(t *testing.T) {

@@ -29,10 +29,10 @@
 // decoded from {"success":false,"message":…,"errors":{field:[…]}}, matching
 // ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited or ErrServer with
 // errors.Is. 401/403/404/422 (any 4xx but 429) are not retried; 429 waits for
-// Retry-After; 5xx, transport errors and AttemptTimeout expiries are retried
-// with jittered exponential backoff, at most MaxRetries times. A "failed"
-// detection gives ErrDetectionFailed; an answer that cannot be understood,
-// ErrMalformed.
+// Retry-After; 5xx, transport errors and attempts that outlive
+// AttemptTimeout (default 20 s) are retried with jittered exponential
+// backoff, at most MaxRetries times. A "failed" detection gives
+// ErrDetectionFailed; an answer that cannot be understood, ErrMalformed.
 //
 // What was verified, and where: endpoints, fields and shapes follow
 // Resemble's documentation (docs.resemble.ai/detect/create and /detect/get:

@@ -63,8 +63,8 @@ func TestWAVMatchesGoAudio(t *testing.T) {
 			}
 		}
 	}
-	if _, err := AppendWAV(nil, nil, 0); err == nil {
-		t.Error("rate 0 accepted")
+	if _, err := AppendWAV(nil, nil, 0); !errors.Is(err, detect.ErrInvalidClip) {
+		t.Errorf("rate 0: %v, want ErrInvalidClip", err)
 	}
 }
 
@@ -218,6 +218,34 @@ func TestBackoffAndRetryAfter(t *testing.T) {
 		now.Add(7 * time.Second).Format(http.TimeFormat): 7 * time.Second} {
 		if got := retryAfter(v, now); got != want {
 			t.Errorf("retryAfter(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+func TestPollSchedule(t *testing.T) {
+	// Defaults: 2 s growing to 10 s.
+	var got []time.Duration
+	d := durOr(0, DefaultPollInterval)
+	for range 7 {
+		got = append(got, d)
+		d = nextPoll(d, DefaultMaxPollInterval)
+	}
+	want := []time.Duration{2 * time.Second, 3 * time.Second, 4500 * time.Millisecond, 6750 * time.Millisecond,
+		10 * time.Second, 10 * time.Second, 10 * time.Second}
+	if len(got) != len(want) {
+		t.Fatalf("schedule %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("poll delays %v, want %v", got, want)
+		}
+	}
+}
+
+func TestAttemptTimeoutDefault(t *testing.T) {
+	for set, want := range map[time.Duration]time.Duration{0: DefaultAttemptTimeout, -1: 0, time.Second: time.Second} {
+		if got := (&Client{AttemptTimeout: set}).attemptTimeout(); got != want {
+			t.Errorf("AttemptTimeout %v: attempts bounded by %v, want %v", set, got, want)
 		}
 	}
 }

@@ -11,7 +11,9 @@ import (
 // Number is a JSON number that Resemble may send as a number or as a string
 // ("0.91"). Null, "" and a missing field leave Valid false.
 type Number struct {
+	// Value is the number; 0 when Valid is false.
 	Value float64
+	// Valid reports whether a number was present.
 	Valid bool
 }
 
@@ -98,16 +100,26 @@ type Metrics struct {
 // Detection is one detect object, as returned by POST /detect and
 // GET /detect/{uuid} under "item".
 type Detection struct {
-	UUID              string  `json:"uuid"`
-	Status            string  `json:"status"`
-	MediaType         string  `json:"media_type"`
-	Metrics           Metrics `json:"metrics"`
-	Duration          Number  `json:"duration"`
-	ErrorMessage      string  `json:"error_message"`
-	Filename          string  `json:"filename"`
-	ZeroRetentionMode bool    `json:"zero_retention_mode"`
-	CreatedAt         string  `json:"created_at"`
-	UpdatedAt         string  `json:"updated_at"`
+	// UUID identifies the detection (GET /detect/{uuid}).
+	UUID string `json:"uuid"`
+	// Status is StatusProcessing, StatusCompleted or StatusFailed.
+	Status string `json:"status"`
+	// MediaType is "audio", "video" or "image".
+	MediaType string `json:"media_type"`
+	// Metrics is the audio result, once completed.
+	Metrics Metrics `json:"metrics"`
+	// Duration is the media's length in seconds, when reported.
+	Duration Number `json:"duration"`
+	// ErrorMessage says why a detection failed.
+	ErrorMessage string `json:"error_message"`
+	// Filename is the uploaded file's name.
+	Filename string `json:"filename"`
+	// ZeroRetentionMode reports whether the media is deleted after analysis.
+	ZeroRetentionMode bool `json:"zero_retention_mode"`
+	// CreatedAt is when the detection was created (RFC 3339).
+	CreatedAt string `json:"created_at"`
+	// UpdatedAt is when the detection last changed (RFC 3339).
+	UpdatedAt string `json:"updated_at"`
 
 	// Raw is the whole JSON answer this Detection was decoded from.
 	Raw json.RawMessage `json:"-"`

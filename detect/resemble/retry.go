@@ -68,9 +68,9 @@ func (c *Client) do(ctx context.Context, method, path string, b body, wait bool)
 
 // once1 makes one HTTP attempt.
 func (c *Client) once1(ctx context.Context, method, u string, b body, wait bool) (int, http.Header, []byte, error) {
-	if c.AttemptTimeout > 0 {
+	if d := c.attemptTimeout(); d > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.AttemptTimeout)
+		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
 	var rc io.ReadCloser
@@ -106,6 +106,17 @@ func (c *Client) once1(ctx context.Context, method, u string, b body, wait bool)
 		return 0, nil, nil, err
 	}
 	return resp.StatusCode, resp.Header, data, nil
+}
+
+// attemptTimeout returns the bound on one HTTP attempt; 0 means none.
+func (c *Client) attemptTimeout() time.Duration {
+	switch {
+	case c.AttemptTimeout < 0:
+		return 0
+	case c.AttemptTimeout == 0:
+		return DefaultAttemptTimeout
+	}
+	return c.AttemptTimeout
 }
 
 // backoff returns the jittered delay before retry attempt+1: base·2^attempt

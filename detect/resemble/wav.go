@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-audio/audio"
 	"github.com/go-audio/wav"
+
+	"github.com/callguard/callguard/detect"
 )
 
 // wavHeaderLen is the length of a canonical 16-bit PCM mono WAV header.
@@ -31,7 +33,7 @@ func WAVHeader(sampleRate, n int) ([]byte, error) {
 // headerTemplate encodes an empty 16-bit mono file with go-audio/wav.
 func headerTemplate(sampleRate int) ([]byte, error) {
 	if sampleRate <= 0 {
-		return nil, fmt.Errorf("resemble: sample rate %d: must be positive", sampleRate)
+		return nil, fmt.Errorf("%w: sample rate %d must be positive", detect.ErrInvalidClip, sampleRate)
 	}
 	var ws memWriteSeeker
 	enc := wav.NewEncoder(&ws, sampleRate, 16, 1, 1)

@@ -14,6 +14,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -335,6 +336,9 @@ func (h *Handler) readFile(r *http.Request, rec *Request) ([]byte, *formError) {
 		return nil, badField("file", "is required")
 	}
 	rec.FileName = fhs[0].Filename
+	if msg := checkFilePart(fhs[0].Filename, fhs[0].Header.Get("Content-Type")); msg != "" {
+		return nil, badField("file", msg)
+	}
 	f, err := fhs[0].Open()
 	if err != nil {
 		return nil, badField("file", "could not be read")
@@ -344,7 +348,35 @@ func (h *Handler) readFile(r *http.Request, rec *Request) ([]byte, *formError) {
 	if err != nil {
 		return nil, badField("file", "could not be read")
 	}
+	if len(data) == 0 {
+		return nil, badField("file", "is empty")
+	}
 	return data, nil
+}
+
+// checkFilePart applies Resemble's upload constraints: a media file
+// extension, and a Content-Type of audio/*, video/* or image/* (or
+// application/octet-stream, or none). It returns what is wrong, or "".
+func checkFilePart(filename, contentType string) string {
+	switch strings.ToLower(path.Ext(filename)) {
+	case ".wav", ".mp3", ".m4a", ".ogg", ".aac", ".flac", ".amr", ".3gp", ".3gpp",
+		".mp4", ".mov", ".avi", ".mkv", ".webm", ".jpg", ".jpeg", ".png", ".gif", ".webp":
+	default:
+		return fmt.Sprintf("file name %q has an unsupported extension", filename)
+	}
+	if contentType == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return fmt.Sprintf("content type %q is invalid", contentType)
+	}
+	kind, _, _ := strings.Cut(mt, "/")
+	switch {
+	case kind == "audio", kind == "video", kind == "image", mt == "application/octet-stream":
+		return ""
+	}
+	return fmt.Sprintf("content type %q is not audio, video or image", mt)
 }
 
 // readMedia reads POST /detect's media: a multipart WAV "file", or a JSON
@@ -404,6 +436,7 @@ func checkRIFF(b []byte) error {
 		return errors.New("not a RIFF/WAVE file")
 	}
 	var sawFmt, sawData bool
+	frame := uint64(0) // bytes per sample frame, from the fmt chunk
 	for off := 12; off+8 <= len(b); {
 		id := string(b[off : off+4])
 		size := uint64(binary.LittleEndian.Uint32(b[off+4 : off+8]))
@@ -430,11 +463,12 @@ func checkRIFF(b []byte) error {
 				return fmt.Errorf("%d bits per sample", bits)
 			}
 			sawFmt = true
+			frame = uint64(chans) * uint64(bits/8)
 		case "data":
 			if !sawFmt {
 				return errors.New("data chunk before fmt chunk")
 			}
-			if size == 0 {
+			if size < frame {
 				return errors.New("no audio data")
 			}
 			sawData = true
@@ -471,6 +505,9 @@ func decodeWAV(data []byte) ([]int16, int, error) {
 		return nil, 0, errors.New("no audio data")
 	}
 	shift := int(dec.BitDepth) - 16
+	if len(buf.Data) < ch {
+		return nil, 0, errors.New("no complete sample frame")
+	}
 	pcm := make([]int16, len(buf.Data)/ch)
 	for i := range pcm {
 		v := buf.Data[i*ch]

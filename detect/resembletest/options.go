@@ -40,8 +40,9 @@ type Result struct {
 	// Scores are the per-chunk scores, sent as strings in metrics.score.
 	Scores []float64
 	// Aggregated is sent as metrics.aggregated_score; if zero, the mean of
-	// Scores is sent. OmitAggregated leaves the field out.
-	Aggregated     float64
+	// Scores is sent.
+	Aggregated float64
+	// OmitAggregated leaves metrics.aggregated_score out of the answer.
 	OmitAggregated bool
 	// Fail makes the detection end with status "failed" and this
 	// error_message.
@@ -55,8 +56,9 @@ func (r Result) zero() bool {
 // Fault is an injected misbehaviour for one POST /detect request.
 type Fault struct {
 	// Status, when non-zero, is answered instead of a detection, with
-	// Resemble's error shape and Message (default: the status text).
-	Status  int
+	// Resemble's error shape.
+	Status int
+	// Message is the error's "message" (default: the status text).
 	Message string
 	// RetryAfter is sent as a Retry-After header (whole seconds, rounded up)
 	// with Status.
@@ -74,19 +76,24 @@ func (f Fault) zero() bool { return f == Fault{} }
 
 // Request is one entry of the request log.
 type Request struct {
-	Time   time.Time
+	// Time is when the request arrived.
+	Time time.Time
+	// Method is the HTTP method.
 	Method string
 	// Path is the request path with any "/api/v2" prefix removed.
-	Path   string
+	Path string
+	// Header is a copy of the request's header.
 	Header http.Header
 	// Form holds the non-file multipart fields, or the JSON body's fields.
 	Form url.Values
-	// FileName, SampleRate, NumSamples describe the uploaded WAV; Samples
-	// holds its audio when Options.KeepAudio is set.
-	FileName   string
+	// FileName is the uploaded file's multipart file name.
+	FileName string
+	// SampleRate is the uploaded WAV's sample rate.
 	SampleRate int
+	// NumSamples is the uploaded WAV's length in samples (first channel).
 	NumSamples int
-	Samples    []int16
+	// Samples holds the uploaded audio when Options.KeepAudio is set.
+	Samples []int16
 	// MediaToken is the token a JSON POST /detect referred to.
 	MediaToken string
 	// UUID is the detect object created or fetched.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"runtime"
 	"strings"
 	"sync"
@@ -84,13 +85,22 @@ func post(t *testing.T, url, auth, ctype string, body []byte) (int, map[string]a
 }
 
 func multipartFile(field string, data []byte, extra map[string]string) ([]byte, string) {
+	return multipartNamed(field, "a.wav", "application/octet-stream", data, extra)
+}
+
+// multipartNamed builds a multipart body whose file part has the given file
+// name and Content-Type.
+func multipartNamed(field, filename, ctype string, data []byte, extra map[string]string) ([]byte, string) {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	for k, v := range extra {
 		_ = mw.WriteField(k, v)
 	}
 	if field != "" {
-		w, _ := mw.CreateFormFile(field, "a.wav")
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, filename))
+		h.Set("Content-Type", ctype)
+		w, _ := mw.CreatePart(h)
 		_, _ = w.Write(data)
 	}
 	_ = mw.Close()
@@ -109,6 +119,10 @@ func TestErrorShapes(t *testing.T) {
 	wrongField, wrongFieldType := multipartFile("audio", wavData, nil)
 	notWAV, notWAVType := multipartFile("file", []byte("RIFF....WAVEjunk"), nil)
 	badFrame, badFrameType := multipartFile("file", wavData, map[string]string{"frame_length": "9"})
+	badExt, badExtType := multipartNamed("file", "a.txt", "audio/wav", wavData, nil)
+	badCT, badCTType := multipartNamed("file", "a.wav", "text/plain", wavData, nil)
+	audioCT, audioCTType := multipartNamed("file", "A.WAV", "audio/x-wav", wavData, nil)
+	empty, emptyType := multipartFile("file", nil, nil)
 	for _, tc := range []struct {
 		name, path, auth, ctype string
 		body                    []byte
@@ -121,6 +135,11 @@ func TestErrorShapes(t *testing.T) {
 		{"wrong field", "/detect", "Bearer k", wrongFieldType, wrongField, 400, "file"},
 		{"not wav", "/detect", "Bearer k", notWAVType, notWAV, 400, "file"},
 		{"frame_length", "/detect", "Bearer k", badFrameType, badFrame, 400, "frame_length"},
+		{"extension", "/detect", "Bearer k", badExtType, badExt, 400, "file"},
+		{"content type", "/detect", "Bearer k", badCTType, badCT, 400, "file"},
+		{"empty file", "/detect", "Bearer k", emptyType, empty, 400, "file"},
+		{"empty upload", "/secure_uploads", "Bearer k", emptyType, empty, 400, "file"},
+		{"audio content type", "/detect", "Bearer k", audioCTType, audioCT, 200, ""},
 		{"json url", "/detect", "Bearer k", "application/json", []byte(`{"url":"https://example.com/a.wav"}`), 400, "url"},
 		{"json bad token", "/detect", "Bearer k", "application/json", []byte(`{"media_token":"nope"}`), 400, "media_token"},
 		{"text body", "/detect", "Bearer k", "text/plain", []byte("hi"), 400, ""},
@@ -160,8 +179,8 @@ func TestErrorShapes(t *testing.T) {
 	if resp.StatusCode != 404 {
 		t.Errorf("GET unknown uuid: %d", resp.StatusCode)
 	}
-	if n := len(srv.Requests()); n != 12 {
-		t.Errorf("request log has %d entries, want 12", n)
+	if n := len(srv.Requests()); n != 17 {
+		t.Errorf("request log has %d entries, want 17", n)
 	}
 }
 
@@ -196,6 +215,9 @@ func TestNewDetectorInProcess(t *testing.T) {
 	}
 	if v.Vendor != resembletest.SimulatedVendor || v.Label != detect.Fake {
 		t.Errorf("verdict %+v", v)
+	}
+	if v.Latency < 10*time.Millisecond {
+		t.Errorf("answered in %v, before the configured 10 ms latency", v.Latency)
 	}
 	if n := h.Count("POST", "/detect"); n != 1 {
 		t.Errorf("%d posts logged", n)
@@ -295,7 +317,8 @@ func ExampleNewServer() {
 	c := srv.Client() // a resemble.Client with fast polling and retries
 	v, err := c.Detect(context.Background(), detect.Clip{SampleRate: 16000, Samples: resembletest.MarkerTone(16000, 16000)})
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
 	fmt.Println(v.Label, v.Score > 0.8)
 	for _, r := range srv.Requests() {

@@ -35,11 +35,12 @@ type DialOptions struct {
 	// from the local ws:// URL dialed in tests. Empty means the dialed URL.
 	SignURL string
 
-	// AccountSid, CallSid and StreamSid identify the call; empty ones get
-	// random Twilio-shaped values (AC…, CA…, MZ…).
+	// AccountSid identifies the account; empty means a random AC… value.
 	AccountSid string
-	CallSid    string
-	StreamSid  string
+	// CallSid identifies the call; empty means a random CA… value.
+	CallSid string
+	// StreamSid identifies the stream; empty means a random MZ… value.
+	StreamSid string
 	// Tracks lists the tracks announced in start; nil means ["inbound"].
 	Tracks []string
 	// CustomParameters are sent in start.customParameters, as <Parameter>
@@ -74,8 +75,10 @@ type DialOptions struct {
 
 // HandshakeError is returned by Dial when the server refuses the upgrade.
 type HandshakeError struct {
-	StatusCode int // HTTP status of the refusal, such as 403
-	Err        error
+	// StatusCode is the HTTP status of the refusal, such as 403.
+	StatusCode int
+	// Err is the error from the WebSocket dial.
+	Err error
 }
 
 // Error reports the HTTP status.

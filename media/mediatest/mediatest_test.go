@@ -49,7 +49,7 @@ func rawServer(t *testing.T) (url string, frames <-chan []map[string]any, header
 	t.Helper()
 	out := make(chan []map[string]any, 1)
 	hdr := make(chan http.Header, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	url = serveWS(t, func(w http.ResponseWriter, r *http.Request) {
 		hdr <- r.Header.Clone()
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
@@ -73,14 +73,12 @@ func rawServer(t *testing.T) (url string, frames <-chan []map[string]any, header
 			}
 		}
 		out <- got
-	}))
-	t.Cleanup(srv.Close)
-	return "ws" + strings.TrimPrefix(srv.URL, "http"), out, hdr
+	})
+	return url, out, hdr
 }
 
 func TestWireFormat(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	url, frames, header := rawServer(t)
 	call, err := mediatest.Dial(ctx, url+"/stream", mediatest.DialOptions{
 		AuthToken:        "tok",
@@ -131,8 +129,7 @@ func TestWireFormat(t *testing.T) {
 }
 
 func TestDefaultSids(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	url, frames, _ := rawServer(t)
 	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{})
 	if err != nil {
@@ -177,7 +174,7 @@ func writeWAV(t *testing.T, rate, channels int, data []int) string {
 func acceptAll(t *testing.T) (string, <-chan []int16) {
 	t.Helper()
 	out := make(chan []int16, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	url := serveWS(t, func(w http.ResponseWriter, r *http.Request) {
 		s, err := media.Accept(w, r, nil)
 		if err != nil {
 			return
@@ -192,14 +189,12 @@ func acceptAll(t *testing.T) (string, <-chan []int16) {
 			pcm = append(pcm, f.Samples...)
 		}
 		out <- pcm
-	}))
-	t.Cleanup(srv.Close)
-	return "ws" + strings.TrimPrefix(srv.URL, "http"), out
+	})
+	return url, out
 }
 
 func TestStreamWAV(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	// Stereo 8 kHz: channels are averaged.
 	var data []int
 	var want []int16
@@ -232,8 +227,7 @@ func TestStreamWAV(t *testing.T) {
 }
 
 func TestStreamWAVSampleRate(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	data := make([]int, 1600)
 	for i := range data {
 		data[i] = i
@@ -281,8 +275,7 @@ func TestStreamWAVSampleRate(t *testing.T) {
 }
 
 func TestStreamWAVUnconvertibleRate(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	path := writeWAV(t, 7919, 1, make([]int, 100)) // a prime rate: no usable ratio
 	url, got := acceptAll(t)
 	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{})
@@ -307,14 +300,18 @@ func TestDecodeWAVRejectsGarbage(t *testing.T) {
 	os.WriteFile(path, []byte("RIFF not really a wave file"), 0o600)
 	f, _ := os.Open(path)
 	defer f.Close()
-	if _, _, err := mediatest.DecodeWAV(f); err == nil {
-		t.Fatal("DecodeWAV accepted garbage")
+	if _, _, err := mediatest.DecodeWAV(f); !errors.Is(err, mediatest.ErrInvalidWAV) {
+		t.Fatalf("DecodeWAV of garbage = %v, want ErrInvalidWAV", err)
+	}
+	// A fmt chunk claiming 1 GB, which go-audio/wav would allocate.
+	huge := []byte("RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x40\x01\x00\x01\x00\x40\x1f\x00\x00\x80\x3e\x00\x00\x02\x00\x10\x00")
+	if _, _, err := mediatest.DecodeWAV(bytes.NewReader(huge)); !errors.Is(err, mediatest.ErrInvalidWAV) {
+		t.Fatalf("DecodeWAV of a 1 GB fmt chunk = %v, want ErrInvalidWAV", err)
 	}
 }
 
 func TestRealtimeHonoursContext(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	url, got := acceptAll(t)
 	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{Realtime: true})
 	if err != nil {
@@ -333,10 +330,9 @@ func TestRealtimeHonoursContext(t *testing.T) {
 }
 
 func TestCloseWithoutStop(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	errs := make(chan error, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	url := serveWS(t, func(w http.ResponseWriter, r *http.Request) {
 		s, err := media.Accept(w, r, nil)
 		if err != nil {
 			return
@@ -348,9 +344,8 @@ func TestCloseWithoutStop(t *testing.T) {
 				return
 			}
 		}
-	}))
-	defer srv.Close()
-	call, err := mediatest.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), mediatest.DialOptions{})
+	})
+	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,8 +357,7 @@ func TestCloseWithoutStop(t *testing.T) {
 }
 
 func TestSkipSilenceWire(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	url, frames, _ := rawServer(t)
 	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{SkipSilence: true, SilenceThreshold: 10})
 	if err != nil {
@@ -404,10 +398,9 @@ func TestSkipSilenceWire(t *testing.T) {
 }
 
 func TestServerMessages(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	echo := make(chan string, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	url := serveWS(t, func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			return
@@ -432,9 +425,8 @@ func TestServerMessages(t *testing.T) {
 				return
 			}
 		}
-	}))
-	defer srv.Close()
-	call, err := mediatest.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), mediatest.DialOptions{StreamSid: "MZ1"})
+	})
+	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{StreamSid: "MZ1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,9 +459,8 @@ func TestServerMessages(t *testing.T) {
 }
 
 func TestServerGarbageEndsCall(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ctx := testCtx(t)
+	url := serveWS(t, func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			return
@@ -477,9 +468,8 @@ func TestServerGarbageEndsCall(t *testing.T) {
 		defer c.CloseNow()
 		c.Write(ctx, websocket.MessageText, []byte(`{"event":`))
 		c.Read(ctx)
-	}))
-	defer srv.Close()
-	call, err := mediatest.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), mediatest.DialOptions{SkipStart: true})
+	})
+	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{SkipStart: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,13 +480,11 @@ func TestServerGarbageEndsCall(t *testing.T) {
 }
 
 func TestHandshakeError(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ctx := testCtx(t)
+	url := serveWS(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "nope", http.StatusForbidden)
-	}))
-	defer srv.Close()
-	_, err := mediatest.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), mediatest.DialOptions{})
+	})
+	_, err := mediatest.Dial(ctx, url, mediatest.DialOptions{})
 	var he *mediatest.HandshakeError
 	if !errors.As(err, &he) || he.StatusCode != http.StatusForbidden || !strings.Contains(err.Error(), "403") || he.Unwrap() == nil {
 		t.Fatalf("Dial = %v, want a HandshakeError with 403", err)
@@ -504,8 +492,7 @@ func TestHandshakeError(t *testing.T) {
 }
 
 func TestRealtimeDeliversEverything(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	url, got := acceptAll(t)
 	call, err := mediatest.Dial(ctx, url, mediatest.DialOptions{})
 	if err != nil {
@@ -531,4 +518,19 @@ func TestRealtimeDeliversEverything(t *testing.T) {
 	if diff := cmp.Diff(want, <-got); diff != "" {
 		t.Errorf("PCM (-want +got):\n%s", diff)
 	}
+}
+
+// testCtx returns a context that bounds a test.
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// serveWS serves h on a loopback test server and returns its ws:// URL.
+func serveWS(t *testing.T, h http.HandlerFunc) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }

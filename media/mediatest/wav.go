@@ -1,6 +1,8 @@
 package mediatest
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,24 +14,38 @@ import (
 // package resample cannot convert to 8 kHz (DialOptions.Resample unset).
 var ErrSampleRate = errors.New("mediatest: WAV sample rate cannot be converted to 8 kHz")
 
+// ErrInvalidWAV is wrapped by every DecodeWAV (and StreamWAV) error about
+// the file itself: not RIFF/WAVE, chunk sizes that run past the end, a
+// format other than integer PCM, an unsupported bit depth.
+var ErrInvalidWAV = errors.New("mediatest: invalid WAV file")
+
 // DecodeWAV reads a PCM WAV file (8, 16, 24 or 32 bits, any channel count)
 // and returns its samples as 16-bit mono (channels averaged) with the file's
-// sample rate.
+// sample rate. The whole file is read into memory and its chunk sizes are
+// checked before decoding, so a corrupt file gives an error wrapping
+// ErrInvalidWAV rather than a huge allocation.
 func DecodeWAV(r io.ReadSeeker) (pcm []int16, sampleRate int, err error) {
-	d := wav.NewDecoder(r)
-	if !d.IsValidFile() {
-		return nil, 0, errors.New("mediatest: not a valid WAV file")
-	}
-	if d.WavAudioFormat != 1 {
-		return nil, 0, fmt.Errorf("mediatest: WAV audio format %d is not integer PCM", d.WavAudioFormat)
-	}
-	buf, err := d.FullPCMBuffer()
+	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, 0, fmt.Errorf("mediatest: read WAV: %w", err)
 	}
+	if err := checkChunks(data); err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrInvalidWAV, err)
+	}
+	d := wav.NewDecoder(bytes.NewReader(data))
+	if !d.IsValidFile() {
+		return nil, 0, fmt.Errorf("%w: bad header", ErrInvalidWAV)
+	}
+	if d.WavAudioFormat != 1 {
+		return nil, 0, fmt.Errorf("%w: audio format %d is not integer PCM", ErrInvalidWAV, d.WavAudioFormat)
+	}
+	buf, err := d.FullPCMBuffer()
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrInvalidWAV, err)
+	}
 	ch := buf.Format.NumChannels
-	if ch < 1 {
-		return nil, 0, errors.New("mediatest: WAV has no channels")
+	if ch < 1 || buf.Format.SampleRate <= 0 {
+		return nil, 0, fmt.Errorf("%w: %d channels at %d Hz", ErrInvalidWAV, ch, buf.Format.SampleRate)
 	}
 	depth := buf.SourceBitDepth
 	conv := func(v int) int { return v }
@@ -42,7 +58,7 @@ func DecodeWAV(r io.ReadSeeker) (pcm []int16, sampleRate int, err error) {
 	case 32:
 		conv = func(v int) int { return v >> 16 }
 	default:
-		return nil, 0, fmt.Errorf("mediatest: WAV bit depth %d not supported", depth)
+		return nil, 0, fmt.Errorf("%w: bit depth %d not supported", ErrInvalidWAV, depth)
 	}
 	n := len(buf.Data) / ch
 	pcm = make([]int16, n)
@@ -54,4 +70,20 @@ func DecodeWAV(r io.ReadSeeker) (pcm []int16, sampleRate int, err error) {
 		pcm[i] = int16(sum / ch)
 	}
 	return pcm, buf.Format.SampleRate, nil
+}
+
+// checkChunks rejects a file that is not RIFF/WAVE or whose chunk sizes run
+// past its end: go-audio/wav trusts those sizes and allocates what they say.
+func checkChunks(b []byte) error {
+	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		return errors.New("not a RIFF/WAVE file")
+	}
+	for off := 12; off+8 <= len(b); {
+		size := uint64(binary.LittleEndian.Uint32(b[off+4 : off+8]))
+		if size > uint64(len(b)-off-8) {
+			return fmt.Errorf("chunk %q of %d bytes runs past the end of the file", b[off:off+4], size)
+		}
+		off += 8 + int(size) + int(size&1)
+	}
+	return nil
 }
