@@ -33,7 +33,7 @@ func BenchmarkNotify(b *testing.B) {
 				if tc.calls {
 					f.CallSids = []string{fmt.Sprintf("CA%d", i)}
 				}
-				s, _, _, err := h.subscribe(f, 0, false)
+				s, _, _, err := h.subscribe(f, 0, false, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

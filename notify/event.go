@@ -33,11 +33,18 @@ const (
 // Last-Event-ID. Leave it empty and the Hub assigns one; a bridge that
 // orders events across replicas (see package pgnotify) sets it itself.
 type Event struct {
-	ID      string          `json:"id,omitempty"`
-	Type    string          `json:"type"`
-	CallSid string          `json:"call_sid,omitempty"`
-	Time    time.Time       `json:"time"`
-	Data    json.RawMessage `json:"data,omitempty"`
+	// ID is the decimal event ID, increasing; empty until a Hub or a
+	// bridge assigns one.
+	ID string `json:"id,omitempty"`
+	// Type is the kind of event: TypeVerdict, TypeAlert, … Required.
+	Type string `json:"type"`
+	// CallSid is the Twilio call the event is about, if any.
+	CallSid string `json:"call_sid,omitempty"`
+	// Time is when the event happened; a Hub stamps a zero Time with the
+	// current time.
+	Time time.Time `json:"time"`
+	// Data is the event's payload as JSON (for a verdict, the verdict).
+	Data json.RawMessage `json:"data,omitempty"`
 }
 
 // GapInfo is the Data of a TypeGap event.

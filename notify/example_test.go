@@ -3,13 +3,16 @@ package notify_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
 
 	"github.com/callguard/callguard/notify"
+	"github.com/coder/websocket"
 )
 
 // A Hub serves events to watchers as Server-Sent Events.
@@ -92,4 +95,73 @@ func ExampleFilter_Match() {
 	// true
 	// false
 	// false
+}
+
+// A Webhook POSTs events, signed, to a customer's backend, which checks
+// the signature before trusting the body.
+func ExampleNewWebhook() {
+	const secret = "whsec_example"
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := notify.VerifySignature(secret, r.Header.Get(notify.SignatureHeader), body, 0); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		var e notify.Event
+		_ = json.Unmarshal(body, &e)
+		fmt.Println("backend got", e.Type, e.CallSid, string(e.Data))
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer backend.Close()
+
+	wh, err := notify.NewWebhook(notify.WebhookOptions{
+		URLs:   []string{backend.URL},
+		Secret: secret,
+		Filter: notify.Filter{Types: []string{notify.TypeAlert}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	wh.Notify(ctx, notify.Event{Type: notify.TypeVerdict, CallSid: "CA1"}) // filtered out
+	wh.Notify(ctx, notify.Event{Type: notify.TypeAlert, CallSid: "CA1", Data: []byte(`{"score":0.99}`)})
+
+	// Close delivers what is queued before returning.
+	if err := wh.Close(ctx); err != nil {
+		panic(err)
+	}
+	fmt.Printf("%+v\n", wh.Stats())
+	// Output:
+	// backend got alert CA1 {"score":0.99}
+	// {Queued:1 Delivered:1 Retries:0 Failed:0 Dropped:0}
+}
+
+// ServeWS sends the same events as JSON text messages over WebSocket.
+func ExampleHub_ServeWS() {
+	hub := notify.NewHub(notify.HubOptions{})
+	defer hub.Close()
+	srv := httptest.NewServer(http.HandlerFunc(hub.ServeWS))
+	defer srv.Close()
+
+	ctx := context.Background()
+	// The watcher is subscribed once the upgrade has succeeded.
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"?type=alert", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer c.CloseNow()
+
+	hub.Notify(ctx, notify.Event{ID: "1", Type: notify.TypeVerdict, CallSid: "CA1"}) // filtered out
+	hub.Notify(ctx, notify.Event{
+		ID: "2", Type: notify.TypeAlert, CallSid: "CA1",
+		Time: time.Date(2026, 11, 26, 18, 0, 0, 0, time.UTC),
+		Data: []byte(`{"score":0.99}`),
+	})
+	_, msg, err := c.Read(ctx)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(msg))
+	// Output:
+	// {"id":"2","type":"alert","call_sid":"CA1","time":"2026-11-26T18:00:00Z","data":{"score":0.99}}
 }

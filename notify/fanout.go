@@ -41,6 +41,7 @@ type sub struct {
 	after  uint64        // deliver only IDs greater than this
 	kicked chan struct{} // closed when the watcher is evicted
 	gone   bool          // removed from the Hub; under Hub.mu
+	cut    *cutter       // nil, or aborts a write in progress on eviction
 
 	// Watchers of given calls.
 	ch chan *entry
@@ -91,9 +92,10 @@ func (h *Hub) fanOutLocked(ent *entry) []*sub {
 
 // subscribe registers a watcher. With hasLast it also returns the events
 // after lastID still in history and, when events after lastID may have
-// been dropped from history, a TypeGap event.
-func (h *Hub) subscribe(f Filter, lastID uint64, hasLast bool) (*sub, []*entry, *Event, error) {
-	s := &sub{filter: f, kicked: make(chan struct{})}
+// been dropped from history, a TypeGap event. cut, when not nil, is fired
+// by Notify if the watcher is evicted.
+func (h *Hub) subscribe(f Filter, lastID uint64, hasLast bool, cut *cutter) (*sub, []*entry, *Event, error) {
+	s := &sub{filter: f, kicked: make(chan struct{}), cut: cut}
 	if len(f.CallSids) > 0 {
 		s.ch = make(chan *entry, h.opts.QueueSize)
 	}

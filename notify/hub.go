@@ -224,6 +224,12 @@ func (h *Hub) Notify(_ context.Context, e Event) error {
 	close(wake)
 
 	h.published.Add(1)
+	for _, s := range victims {
+		// A victim's handler may be blocked writing to a client that
+		// stopped reading: cut that write short now rather than after
+		// WriteTimeout.
+		s.cut.fire()
+	}
 	if len(victims) > 0 {
 		h.evicted.Add(uint64(len(victims)))
 		h.log.Warn("notify: watchers cut off: slow consumer", "count", len(victims), "event_id", e.ID)
@@ -286,7 +292,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 
 // watch authorizes r, reads its filter and Last-Event-ID and subscribes.
 // On failure it has written the HTTP error.
-func (h *Hub) watch(w http.ResponseWriter, r *http.Request, queryLastID bool) (*sub, []*entry, *Event, bool) {
+func (h *Hub) watch(w http.ResponseWriter, r *http.Request, queryLastID bool, cut *cutter) (*sub, []*entry, *Event, bool) {
 	allowed := Filter{}
 	if h.opts.Authorize != nil {
 		var err error
@@ -322,7 +328,7 @@ func (h *Hub) watch(w http.ResponseWriter, r *http.Request, queryLastID bool) (*
 			return nil, nil, nil, false
 		}
 	}
-	s, replay, gap, err := h.subscribe(f, lastID, raw != "")
+	s, replay, gap, err := h.subscribe(f, lastID, raw != "", cut)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return nil, nil, nil, false

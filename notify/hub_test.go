@@ -316,23 +316,28 @@ func TestSSESlowConsumer(t *testing.T) {
 	}
 }
 
-func testSSESlowConsumer(t *testing.T, q string) {
-	h, srv := testHub(t, HubOptions{QueueSize: 2, HistorySize: 1000})
-	fast, _ := openSSE(t, srv.Client(), srv.URL+"/events"+q, nil)
-	slow, _ := openSSE(t, smallBufClient(), srv.URL+"/events"+q, nil)
-
-	fastGot := make(chan string, 1)
+// readSSEIDs reads r's event IDs into a channel until the stream ends.
+func readSSEIDs(r *sseReader) <-chan string {
+	got := make(chan string, 1)
 	go func() {
-		defer close(fastGot)
+		defer close(got)
 		for {
-			m, err := fast.event()
+			m, err := r.event()
 			if err != nil {
 				return
 			}
-			fastGot <- m.ID
+			got <- m.ID
 		}
 	}()
-	big := json.RawMessage(`"` + strings.Repeat("x", 16<<10) + `"`)
+	return got
+}
+
+// publishUntilEvicted publishes events of size bytes for CA1, numbered
+// from 1, until the Hub evicts a watcher, checking after each that the
+// watcher reading fastNext got it. It returns how many it published.
+func publishUntilEvicted(t *testing.T, h *Hub, size int, fastNext func() string) int {
+	t.Helper()
+	big := json.RawMessage(`"` + strings.Repeat("x", size) + `"`)
 	n := 0
 	for h.Stats().Evicted == 0 {
 		n++
@@ -342,18 +347,29 @@ func testSSESlowConsumer(t *testing.T, q string) {
 		e := ev(n, TypeVerdict, "CA1")
 		e.Data = big
 		mustNotify(t, h, e)
-		if id := <-fastGot; id != strconv.Itoa(n) {
-			t.Fatalf("fast watcher got %s, want %d", id, n)
+		if id := fastNext(); id != strconv.Itoa(n) {
+			t.Fatalf("fast watcher got %q, want %d", id, n)
 		}
 	}
 	if st := h.Stats(); st.Evicted != 1 || st.Watchers != 1 {
 		t.Fatalf("Stats = %+v, want 1 evicted, 1 watcher", st)
 	}
-	// The slow watcher reads what reached it, then the stream ends.
+	return n
+}
+
+func testSSESlowConsumer(t *testing.T, q string) {
+	h, srv := testHub(t, HubOptions{QueueSize: 2, HistorySize: 1000})
+	fast, _ := openSSE(t, srv.Client(), srv.URL+"/events"+q, nil)
+	slow, _ := openSSE(t, smallBufClient(), srv.URL+"/events"+q, nil)
+	fastGot := readSSEIDs(fast)
+	n := publishUntilEvicted(t, h, 16<<10, func() string { return <-fastGot })
+	// The slow watcher reads the complete events that reached it, then
+	// the stream ends: cleanly, or in the middle of a frame when the
+	// eviction cut a blocked write short.
 	last := 0
 	for {
 		m, err := slow.event()
-		if err == io.EOF {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			break
 		}
 		if err != nil {
@@ -373,6 +389,30 @@ func testSSESlowConsumer(t *testing.T, q string) {
 		if err != nil || m.ID != strconv.Itoa(want) {
 			t.Fatalf("resumed: got %+v, %v; want id %d", m.ID, err, want)
 		}
+	}
+}
+
+// TestSSEEvictionCutsBlockedWrite: a watcher evicted while its handler
+// is blocked writing to it (the client stopped reading) is cut off at
+// once, not after WriteTimeout, so Shutdown does not wait for it. The
+// WriteTimeout of an hour makes a handler that waits for it fail the
+// test on Shutdown's much shorter context.
+func TestSSEEvictionCutsBlockedWrite(t *testing.T) {
+	for _, q := range []string{"", "?call=CA1"} {
+		t.Run("query="+q, func(t *testing.T) {
+			h, srv := testHub(t, HubOptions{QueueSize: 2, HistorySize: 1000, WriteTimeout: time.Hour})
+			fast, _ := openSSE(t, srv.Client(), srv.URL+"/events"+q, nil)
+			openSSE(t, smallBufClient(), srv.URL+"/events"+q, nil) // never read again
+			fastGot := readSSEIDs(fast)
+			// Events far larger than the socket buffers: the slow
+			// watcher's handler is blocked in a write when evicted.
+			publishUntilEvicted(t, h, 256<<10, func() string { return <-fastGot })
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := h.Shutdown(ctx); err != nil {
+				t.Fatalf("Shutdown: %v: the evicted watcher's handler is still blocked", err)
+			}
+		})
 	}
 }
 

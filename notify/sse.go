@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -26,20 +27,25 @@ const maxBatch = 64
 // comes first. The stream opens with a ":ok" comment, carries ": ping"
 // comments as heartbeats and ends when the watcher falls QueueSize
 // events behind, when the Hub is closed, or when the client goes away.
+//
+// A watcher that falls behind is cut off at once, even while a write to
+// it is blocked (the client stopped reading): the connection's write
+// deadline is moved to the past, which fails that write, so the stream
+// may end in the middle of a frame. A spec-following client drops the
+// incomplete frame and resumes from the last complete one's ID.
 func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
 		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 		return
 	}
-	s, replay, gap, ok := h.watch(w, r, true)
+	cut := &cutter{rc: http.NewResponseController(w)}
+	s, replay, gap, ok := h.watch(w, r, true, cut)
 	if !ok {
 		return
 	}
 	defer h.unsubscribe(s)
-
-	rc := http.NewResponseController(w)
-	defer rc.SetWriteDeadline(time.Time{})
+	defer cut.disarm()
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-cache")
@@ -65,14 +71,16 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request) {
 	flush := func() bool {
 		if now := time.Now(); deadline.Sub(now) < h.opts.WriteTimeout/2 {
 			deadline = now.Add(h.opts.WriteTimeout)
-			_ = rc.SetWriteDeadline(deadline)
+			if !cut.setDeadline(deadline) {
+				return false // evicted
+			}
 		}
 		if _, err := w.Write(buf); err != nil {
 			h.log.Debug("notify: sse write", "err", err)
 			return false
 		}
 		buf = buf[:0]
-		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		if err := cut.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			h.log.Debug("notify: sse flush", "err", err)
 			return false
 		}
@@ -104,6 +112,57 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request) {
 		evicted: func() { h.log.Info("notify: sse watcher cut off: slow consumer", "remote", r.RemoteAddr) },
 		closed:  func() {},
 	})
+}
+
+// cutter lets Notify abort an SSE handler's write in progress when it
+// evicts the watcher. fire moves the connection's write deadline to the
+// past, so a Write blocked on a client that stopped reading fails at once
+// instead of after WriteTimeout. The handler sets every other deadline
+// through setDeadline, so none can undo the cut, and disarms the cutter
+// before it returns, after which the connection is no longer touched
+// (the server may reuse it for another request).
+type cutter struct {
+	rc *http.ResponseController
+
+	mu       sync.Mutex
+	fired    bool
+	disarmed bool
+}
+
+// fire cuts the connection's writes short. It is a no-op on a nil cutter
+// (WebSocket watchers close with 1008 instead), after disarm, or twice.
+func (c *cutter) fire() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fired || c.disarmed {
+		return
+	}
+	c.fired = true
+	_ = c.rc.SetWriteDeadline(time.Now())
+}
+
+// setDeadline sets the write deadline to t and reports true, or reports
+// false once fire has run.
+func (c *cutter) setDeadline(t time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fired {
+		return false
+	}
+	_ = c.rc.SetWriteDeadline(t)
+	return true
+}
+
+// disarm stops fire from touching the connection and clears the write
+// deadline so the server can end the response.
+func (c *cutter) disarm() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.disarmed = true
+	_ = c.rc.SetWriteDeadline(time.Time{})
 }
 
 // appendSSE appends one SSE frame to b. Fields are split at line breaks

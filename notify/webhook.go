@@ -46,6 +46,9 @@ var (
 	ErrQueueFull = errors.New("notify: webhook queue full, event dropped")
 	// ErrWebhookClosed is returned by Webhook.Notify after Close.
 	ErrWebhookClosed = errors.New("notify: webhook closed")
+	// ErrBadWebhookOptions is wrapped by the errors NewWebhook returns
+	// for options it cannot work with.
+	ErrBadWebhookOptions = errors.New("notify: bad webhook options")
 )
 
 // WebhookOptions configures a Webhook.
@@ -126,21 +129,22 @@ type webhookJob struct {
 	body              []byte
 }
 
-// NewWebhook validates opts and starts one worker per URL.
+// NewWebhook validates opts and starts one worker per URL. Options it
+// cannot work with give an error wrapping ErrBadWebhookOptions.
 func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	if len(opts.URLs) == 0 {
-		return nil, errors.New("notify: webhook: no URLs")
+		return nil, fmt.Errorf("%w: no URLs", ErrBadWebhookOptions)
 	}
 	if opts.Secret == "" {
-		return nil, errors.New("notify: webhook: empty secret")
+		return nil, fmt.Errorf("%w: empty secret", ErrBadWebhookOptions)
 	}
 	for _, u := range opts.URLs {
 		p, err := url.Parse(u)
 		if err != nil {
-			return nil, fmt.Errorf("notify: webhook: %w", err)
+			return nil, fmt.Errorf("%w: %w", ErrBadWebhookOptions, err)
 		}
 		if (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return nil, fmt.Errorf("notify: webhook: %q is not an absolute http(s) URL", u)
+			return nil, fmt.Errorf("%w: %q is not an absolute http(s) URL", ErrBadWebhookOptions, u)
 		}
 	}
 	if opts.QueueSize <= 0 {

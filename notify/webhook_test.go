@@ -225,8 +225,8 @@ func TestNewWebhookValidates(t *testing.T) {
 		{URLs: []string{"/relative"}, Secret: "k"},
 		{URLs: []string{"http://%zz"}, Secret: "k"},
 	} {
-		if _, err := NewWebhook(opts); err == nil {
-			t.Errorf("NewWebhook(%+v) accepted", opts)
+		if _, err := NewWebhook(opts); !errors.Is(err, ErrBadWebhookOptions) {
+			t.Errorf("NewWebhook(%+v) = %v, want ErrBadWebhookOptions", opts, err)
 		}
 	}
 }

@@ -19,7 +19,7 @@ import (
 // (policy violation) and reason "slow consumer"; Close closes every
 // connection with status 1001 (going away).
 func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
-	s, replay, gap, ok := h.watch(w, r, true)
+	s, replay, gap, ok := h.watch(w, r, true, nil)
 	if !ok {
 		return
 	}

@@ -121,20 +121,13 @@ func testWSSlowConsumer(t *testing.T, q string) {
 	h, srv := testHub(t, HubOptions{QueueSize: 2, HistorySize: 1000})
 	fast := dialWS(t, h, srv.Client(), srv.URL+"/ws"+q, nil)
 	slow := dialWS(t, h, smallBufClient(), srv.URL+"/ws"+q, nil)
-	big := json.RawMessage(`"` + strings.Repeat("x", 16<<10) + `"`)
-	n := 0
-	for h.Stats().Evicted == 0 {
-		n++
-		if n > 1000 {
-			t.Fatal("slow watcher never cut off")
+	n := publishUntilEvicted(t, h, 16<<10, func() string {
+		got, err := readWS(t, fast)
+		if err != nil {
+			t.Fatalf("fast: %v", err)
 		}
-		e := ev(n, TypeVerdict, "CA1")
-		e.Data = big
-		mustNotify(t, h, e)
-		if got, err := readWS(t, fast); err != nil || got.ID != strconv.Itoa(n) {
-			t.Fatalf("fast: %v, %v; want id %d", got.ID, err, n)
-		}
-	}
+		return got.ID
+	})
 	last := 0
 	for {
 		got, err := readWS(t, slow)

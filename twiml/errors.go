@@ -62,6 +62,8 @@ var (
 	ErrInvalidRedirectURL = errors.New("twiml: redirect url must be an absolute http(s) URL")
 	// ErrNoClient is returned when Streams or Calls has a nil Client.
 	ErrNoClient = errors.New("twiml: nil twilio rest client")
+	// ErrEmptyTwiML is returned by Calls.Update when given no TwiML.
+	ErrEmptyTwiML = errors.New("twiml: empty twiml")
 )
 
 // Twilio error codes this package maps to sentinel errors.

@@ -41,6 +41,7 @@ const (
 
 // Rule enables or disables detection for one number or account.
 type Rule struct {
+	// Enabled turns detection on (true) or off for the number or account.
 	Enabled bool
 	// Track to stream when enabled; empty means the handler's default.
 	Track string
@@ -67,7 +68,9 @@ var ErrInvalidRule = errors.New("twiml: invalid rule")
 // The zero value (nil Table) decides Default for every call, which is
 // "disabled" unless set.
 type TablePolicy struct {
-	Table   RuleTable
+	// Table holds the per-number and per-account rules; nil has none.
+	Table RuleTable
+	// Default decides calls no rule matches.
 	Default Rule
 }
 

@@ -146,7 +146,7 @@ func (c Calls) Redirect(ctx context.Context, callSid, url string) error {
 // <Response>…</Response> document, e.g. from Response.XML).
 func (c Calls) Update(ctx context.Context, callSid, twiml string) error {
 	if twiml == "" {
-		return fmt.Errorf("twiml: %s: empty twiml", opUpdateCall)
+		return fmt.Errorf("%w: %s", ErrEmptyTwiML, opUpdateCall)
 	}
 	return c.update(ctx, callSid, (&api.UpdateCallParams{}).SetTwiml(twiml))
 }

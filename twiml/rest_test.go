@@ -166,6 +166,9 @@ func TestStreamsStopOnEndedCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := srv.SetCallStatus("CAnope", twiliotest.StatusCompleted); !errors.Is(err, twiliotest.ErrUnknownCall) {
+		t.Fatalf("SetCallStatus(unknown) = %v, want ErrUnknownCall", err)
+	}
 	if err := srv.SetCallStatus(call.Sid, twiliotest.StatusCompleted); err != nil {
 		t.Fatal(err)
 	}
@@ -223,8 +226,8 @@ func TestCalls(t *testing.T) {
 	if err := calls.Hangup(ctx, "CA00000000000000000000000000000000"); !errors.Is(err, twiml.ErrCallNotFound) {
 		t.Fatalf("unknown call: %v", err)
 	}
-	if err := calls.Update(ctx, call.Sid, ""); err == nil {
-		t.Fatal("empty twiml accepted")
+	if err := calls.Update(ctx, call.Sid, ""); !errors.Is(err, twiml.ErrEmptyTwiML) {
+		t.Fatalf("empty twiml: %v, want ErrEmptyTwiML", err)
 	}
 	if err := calls.Redirect(ctx, call.Sid, "/relative"); !errors.Is(err, twiml.ErrInvalidRedirectURL) {
 		t.Fatalf("relative redirect: %v", err)

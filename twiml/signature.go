@@ -166,10 +166,7 @@ func (v Validator) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		logger := v.Logger
-		if logger == nil {
-			logger = slog.Default()
-		}
+		logger := loggerOr(v.Logger)
 		status := http.StatusForbidden
 		switch {
 		case errors.Is(err, ErrBodyTooLarge):

@@ -33,13 +33,13 @@ var (
 
 // StreamStatus is one Media Stream status callback.
 type StreamStatus struct {
-	AccountSid  string
-	CallSid     string
-	StreamSid   string // MZ…
-	StreamName  string // the stream's Name (Twilio sends the SID when none was given)
-	StreamEvent StreamEvent
-	StreamError string    // Twilio's error description, on stream-error
-	Timestamp   time.Time // when the event happened; zero if absent
+	AccountSid  string      // AC… of the call's account
+	CallSid     string      // CA… of the call the stream belongs to
+	StreamSid   string      // MZ…
+	StreamName  string      // the stream's Name (Twilio sends the SID when none was given)
+	StreamEvent StreamEvent // StreamStarted, StreamStopped or StreamErrored
+	StreamError string      // Twilio's error description, on stream-error
+	Timestamp   time.Time   // when the event happened; zero if absent
 }
 
 // ParseStreamStatus maps status callback parameters onto a StreamStatus.
@@ -107,23 +107,9 @@ type StreamStatusHandler struct {
 
 // ServeHTTP implements http.Handler.
 func (h *StreamStatusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	logger := h.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if r.Method != http.MethodPost && r.Method != http.MethodGet {
-		w.Header().Set("Allow", "GET, POST")
-		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad status callback form", http.StatusBadRequest)
-		return
-	}
-	st, err := ParseStreamStatus(r.Form)
-	if err != nil {
-		logger.Warn("bad stream status callback", "err", err)
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	logger := loggerOr(h.Logger)
+	st, ok := parseWebhook(w, r, logger, "stream status callback", ParseStreamStatus)
+	if !ok {
 		return
 	}
 	level := slog.LevelInfo

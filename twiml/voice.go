@@ -62,28 +62,15 @@ type VoiceHandler struct {
 
 // ServeHTTP implements http.Handler.
 func (h *VoiceHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	logger := h.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if r.Method != http.MethodPost && r.Method != http.MethodGet {
-		w.Header().Set("Allow", "GET, POST")
-		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad webhook form", http.StatusBadRequest)
-		return
-	}
-	call, err := ParseCall(r.Form)
-	if err != nil {
-		logger.Warn("bad voice webhook", "err", err)
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	logger := loggerOr(h.Logger)
+	call, ok := parseWebhook(w, r, logger, "voice webhook", ParseCall)
+	if !ok {
 		return
 	}
 	logger = logger.With("call_sid", call.CallSid)
 
 	var dec Decision
+	var err error
 	if h.Policy == nil {
 		dec = Decision{Enabled: true, Reason: "no policy"}
 	} else if dec, err = h.decide(r.Context(), call); err != nil {

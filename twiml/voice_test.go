@@ -239,3 +239,34 @@ func TestVoiceHandlerPolicyTimeout(t *testing.T) {
 		t.Fatal("enabled after policy timeout")
 	}
 }
+
+// FuzzVoiceHandler posts arbitrary webhook bodies: the handler never
+// panics, refuses what lacks the call's SIDs with 400 and otherwise
+// answers TwiML that parses, forks the audio and carries on with the
+// continuation, whatever the caller-controlled parameters hold.
+func FuzzVoiceHandler(f *testing.F) {
+	f.Add(twiliotest.VoiceParams("AC1", "CA1", caller, ourNumber).Encode())
+	f.Add(twiliotest.VoiceParams("AC1", "CA1", strings.Repeat("9", 600), "sip:a@b;x=\"<&>\"").Encode())
+	f.Add("CallSid=CA1&AccountSid=AC1&From=%00%ff&Direction=outbound-api")
+	f.Add("CallSid=&AccountSid=AC1")
+	f.Add("%zz")
+	f.Fuzz(func(t *testing.T, body string) {
+		h, _ := newVoiceHandler(t, nil)
+		r := httptest.NewRequest(http.MethodPost, publicBase+"/voice", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := serve(h, r)
+		form, err := url.ParseQuery(body)
+		if _, perr := twiml.ParseCall(form); err != nil || perr != nil {
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("bad webhook %q: status %d, want 400", body, rec.Code)
+			}
+			return
+		}
+		if rec.Code != http.StatusOK {
+			t.Fatalf("webhook %q: status %d: %s", body, rec.Code, rec.Body)
+		}
+		if diff := cmp.Diff([]string{"Start", "Dial"}, verbNames(parseTwiML(t, rec.Body.String()))); diff != "" {
+			t.Fatalf("webhook %q: verbs (-want +got):\n%s", body, diff)
+		}
+	})
+}

@@ -25,8 +25,14 @@ const (
 	DefaultBatchSize     = 500
 )
 
-// ErrRunning is returned by Run when the Bridge is already running.
-var ErrRunning = errors.New("pgnotify: bridge already running")
+// Bridge errors.
+var (
+	// ErrRunning is returned by Run when the Bridge is already running.
+	ErrRunning = errors.New("pgnotify: bridge already running")
+	// ErrBadOptions is wrapped by the errors New returns for arguments
+	// it cannot work with.
+	ErrBadOptions = errors.New("pgnotify: bad options")
+)
 
 // lockClass namespaces the advisory lock that orders publishers
 // ("cgrd").
@@ -118,12 +124,14 @@ type Bridge struct {
 // New returns a Bridge that stores events through pool and delivers them
 // to local. The listener opens its own connection with pool's
 // configuration. Call CreateSchema (or run Schema in migrations) and Run.
+// A nil pool or local Notifier, or a Channel PostgreSQL cannot LISTEN on,
+// gives an error wrapping ErrBadOptions.
 func New(pool *pgxpool.Pool, local notify.Notifier, opts Options) (*Bridge, error) {
 	if pool == nil {
-		return nil, errors.New("pgnotify: nil pool")
+		return nil, fmt.Errorf("%w: nil pool", ErrBadOptions)
 	}
 	if local == nil {
-		return nil, errors.New("pgnotify: nil local notifier")
+		return nil, fmt.Errorf("%w: nil local notifier", ErrBadOptions)
 	}
 	if opts.Table == "" {
 		opts.Table = DefaultTable
@@ -132,7 +140,7 @@ func New(pool *pgxpool.Pool, local notify.Notifier, opts Options) (*Bridge, erro
 		opts.Channel = opts.Table
 	}
 	if len(opts.Channel) > 63 {
-		return nil, fmt.Errorf("pgnotify: channel %q longer than 63 bytes", opts.Channel)
+		return nil, fmt.Errorf("%w: channel %q longer than 63 bytes", ErrBadOptions, opts.Channel)
 	}
 	if opts.Retention <= 0 {
 		opts.Retention = DefaultRetention

@@ -2,9 +2,11 @@ package pgnotify_test
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"net/http"
 	"os"
+	"strings"
 
 	"github.com/callguard/callguard/notify"
 	"github.com/callguard/callguard/notify/pgnotify"
@@ -39,8 +41,12 @@ func Example() {
 	}
 }
 
-// Schema is plain SQL for migrations.
+// Schema is plain SQL for migrations (e.g. a goose migration's Up);
+// SchemaFor quotes another table name into it.
 func ExampleSchemaFor() {
 	migration := pgnotify.SchemaFor("app.callguard_events")
-	_ = migration // e.g. a goose migration's Up
+	first, _, _ := strings.Cut(migration, "\n")
+	fmt.Println(first)
+	// Output:
+	// CREATE TABLE IF NOT EXISTS "app"."callguard_events" (
 }

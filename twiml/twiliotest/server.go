@@ -2,6 +2,7 @@ package twiliotest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -41,6 +42,10 @@ const (
 	CodeBadRequest       = 20001
 )
 
+// ErrUnknownCall is returned by SetCallStatus for a call the Server does
+// not know.
+var ErrUnknownCall = errors.New("twiliotest: unknown call")
+
 // Call statuses.
 const (
 	StatusQueued     = "queued"
@@ -72,6 +77,8 @@ type ServerOptions struct {
 
 // Call is the fake's state of one call.
 type Call struct {
+	// Sid is the call's CA… SID; AccountSid the account it belongs to;
+	// From and To the parties, as Twilio reports them.
 	Sid, AccountSid, From, To string
 	// Status is one of the Status* constants; AddCall defaults it to
 	// in-progress.
@@ -92,31 +99,44 @@ type Call struct {
 
 // Stream is the fake's state of one Media Stream.
 type Stream struct {
-	Sid, Name, URL, Track                string
+	// Sid is the stream's MZ… SID; Name, URL and Track are as created
+	// (Track defaulted to inbound_track).
+	Sid, Name, URL, Track string
+	// StatusCallback and StatusCallbackMethod are as created.
 	StatusCallback, StatusCallbackMethod string
 	// Status is StreamInProgress or StreamStopped.
-	Status     string
+	Status string
+	// Parameters are the custom parameters (ParameterN.Name/Value).
 	Parameters map[string]string
-	Updated    time.Time
+	// Updated is when the stream was created or last changed status.
+	Updated time.Time
 }
 
 // Request is one request the server received.
 type Request struct {
 	// Op is the matched operation (Op* constants), "" when none matched.
-	Op     string
-	Method string
-	Path   string
+	Op string
+	// Method and Path are the request's HTTP method and URL path.
+	Method, Path string
 	// Form holds the query and form body parameters.
-	Form   url.Values
+	Form url.Values
+	// Header holds the request headers (Authorization included).
 	Header http.Header
 }
 
 // APIError is Twilio's JSON error payload.
 type APIError struct {
-	Code     int    `json:"code"`
-	Message  string `json:"message"`
+	// Code is Twilio's error code (20404, 21220…).
+	Code int `json:"code"`
+	// Message is the human readable message.
+	Message string `json:"message"`
+	// MoreInfo is the documentation URL for Code.
 	MoreInfo string `json:"more_info"`
-	Status   int    `json:"status"`
+	// Status is the HTTP status code, repeated in the payload.
+	Status int `json:"status"`
+	// Detail is the extra explanation Twilio adds to some errors (for
+	// 20003: "Your AccountSid or AuthToken was incorrect.").
+	Detail string `json:"detail,omitempty"`
 }
 
 // Error implements error.
@@ -134,6 +154,7 @@ type Server struct {
 	opts ServerOptions
 	ts   *httptest.Server
 	mux  *http.ServeMux
+	ops  map[string]string // mux pattern → Op*; read-only after NewServer
 
 	mu       sync.Mutex
 	calls    map[string]*Call
@@ -156,22 +177,28 @@ func NewServer(opts ServerOptions) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, calls: make(map[string]*Call), faults: make(map[string][]APIError)}
-	s.mux = http.NewServeMux()
-	const acc = "/2010-04-01/Accounts/{account}/Calls/{call}"
-	s.mux.HandleFunc("POST "+acc+"/Streams.json", s.createStream)
-	s.mux.HandleFunc("POST "+acc+"/Streams/{stream}", s.updateStream)
-	s.mux.HandleFunc("POST "+acc, s.updateCall)
-	s.mux.HandleFunc("GET "+acc, s.fetchCall)
+	s := &Server{
+		opts:   opts,
+		mux:    http.NewServeMux(),
+		ops:    make(map[string]string),
+		calls:  make(map[string]*Call),
+		faults: make(map[string][]APIError),
+	}
+	const call = "/2010-04-01/Accounts/{account}/Calls/{call}"
+	for _, rt := range []struct {
+		pattern, op string
+		handle      http.HandlerFunc
+	}{
+		{"POST " + call + "/Streams.json", OpCreateStream, s.createStream},
+		{"POST " + call + "/Streams/{stream}", OpUpdateStream, s.updateStream},
+		{"POST " + call, OpUpdateCall, s.updateCall},
+		{"GET " + call, OpFetchCall, s.fetchCall},
+	} {
+		s.mux.HandleFunc(rt.pattern, rt.handle)
+		s.ops[rt.pattern] = rt.op
+	}
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
-}
-
-var patternOps = map[string]string{
-	"POST /2010-04-01/Accounts/{account}/Calls/{call}/Streams.json":     OpCreateStream,
-	"POST /2010-04-01/Accounts/{account}/Calls/{call}/Streams/{stream}": OpUpdateStream,
-	"POST /2010-04-01/Accounts/{account}/Calls/{call}":                  OpUpdateCall,
-	"GET /2010-04-01/Accounts/{account}/Calls/{call}":                   OpFetchCall,
 }
 
 // URL returns the server's base URL (http://127.0.0.1:port).
@@ -231,7 +258,7 @@ func (s *Server) SetCallStatus(sid, status string) error {
 	defer s.mu.Unlock()
 	c, ok := s.calls[sid]
 	if !ok {
-		return fmt.Errorf("twiliotest: no call %s", sid)
+		return fmt.Errorf("%w: %s", ErrUnknownCall, sid)
 	}
 	s.setStatus(c, status)
 	return nil
@@ -266,14 +293,16 @@ func (s *Server) FailNext(op string, e APIError) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	_, pattern := s.mux.Handler(r)
-	op := patternOps[pattern]
+	op := s.ops[pattern]
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Op: op, Method: r.Method, Path: r.URL.Path, Form: cloneValues(r.Form), Header: r.Header.Clone()})
 	s.mu.Unlock()
 
 	user, pass, ok := r.BasicAuth()
 	if !ok || user != s.opts.AccountSid || pass != s.opts.AuthToken {
-		writeError(w, APIError{Code: CodeAuthenticate, Message: "Authenticate", MoreInfo: moreInfo(CodeAuthenticate), Status: http.StatusUnauthorized})
+		w.Header().Set("WWW-Authenticate", `Basic realm="Twilio API"`)
+		writeError(w, APIError{Code: CodeAuthenticate, Message: "Authenticate", MoreInfo: moreInfo(CodeAuthenticate),
+			Status: http.StatusUnauthorized, Detail: "Your AccountSid or AuthToken was incorrect."})
 		return
 	}
 	if op == "" {
@@ -620,13 +649,7 @@ func cloneCall(c *Call) Call {
 	return out
 }
 
+// cloneValues deep-copies v; http.Header has the same shape and a Clone.
 func cloneValues(v url.Values) url.Values {
-	if v == nil {
-		return nil
-	}
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
+	return url.Values(http.Header(v).Clone())
 }

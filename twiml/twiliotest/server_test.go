@@ -46,6 +46,9 @@ func TestServerErrorPayloads(t *testing.T) {
 	}
 	st, b := post(t, srv, acct, "wrong", "/2010-04-01/Accounts/"+acct+"/Calls/"+call.Sid+".json", url.Values{"Status": {"completed"}})
 	check("bad auth", st, b, 401, twiliotest.CodeAuthenticate)
+	if authErr := (twiliotest.APIError{}); json.Unmarshal(b, &authErr) != nil || authErr.Message != "Authenticate" || authErr.Detail == "" {
+		t.Fatalf("bad auth payload %s: want Twilio's message and detail", b)
+	}
 	st, b = post(t, srv, acct, srv.AuthToken(), "/2010-04-01/Accounts/"+acct+"/Calls/CAnope.json", url.Values{"Status": {"completed"}})
 	check("unknown call", st, b, 404, twiliotest.CodeNotFound)
 	st, b = post(t, srv, acct, srv.AuthToken(), "/2010-04-01/Accounts/ACother/Calls/"+call.Sid+".json", url.Values{})
