@@ -1,0 +1,68 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/callguard/callguard/examples/server/internal/app"
+	"github.com/callguard/callguard/examples/server/internal/store"
+	"github.com/callguard/callguard/examples/server/internal/view"
+	"github.com/callguard/callguard/notify"
+	"github.com/callguard/callguard/twiml/twiliotest"
+)
+
+// Two replicas on one PostgreSQL database: a watcher connected to A sees
+// the verdicts of a call streamed into B, once each, with the IDs B stored.
+func TestTwoReplicasPostgres(t *testing.T) {
+	dsn := pgDSN(t)
+	a := newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
+	b := newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	call := b.tw.AddCall(twiliotest.Call{From: "+14155550100", To: "+14155550199"})
+	wa := a.watch("?call=" + call.Sid)
+	c := b.dial(ctx, call.Sid)
+	if err := c.SendPCM(ctx, "inbound", speech(t, time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SendPCM(ctx, "inbound", fake(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := b.st.ListVerdicts(ctx, store.VerdictFilter{CallSid: call.Sid}, store.PageRequest{})
+	if err != nil || len(vs.Items) != 4 {
+		t.Fatalf("verdicts on B: %v %d", err, len(vs.Items))
+	}
+	evs := wa.waitFor(t, "B's verdicts on A", func(evs []notify.Event) bool {
+		return countType(evs, notify.TypeVerdict) >= len(vs.Items) && countType(evs, notify.TypeCallEnded) >= 1
+	})
+	ids := map[int64]int{}
+	for _, ev := range evs {
+		if ev.Type != notify.TypeVerdict {
+			continue
+		}
+		var v view.Verdict
+		if err := json.Unmarshal(ev.Data, &v); err != nil {
+			t.Fatal(err)
+		}
+		ids[v.ID]++
+	}
+	for _, v := range vs.Items {
+		if ids[v.ID] != 1 {
+			t.Errorf("verdict %d reached A's watcher %d times", v.ID, ids[v.ID])
+		}
+	}
+	if a.srv.ActiveStreams() != 0 || len(ids) != len(vs.Items) {
+		t.Fatalf("A saw %d verdicts, want %d", len(ids), len(vs.Items))
+	}
+	// A's API reads the same database.
+	resp, body := a.do("GET", "/v1/calls/"+call.Sid, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("A: get call: %s %s", resp.Status, body)
+	}
+}

@@ -1,0 +1,98 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/callguard/callguard/examples/server/internal/cli"
+)
+
+func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Main(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestPrintConfigAndInvalid(t *testing.T) {
+	code, out, _ := run(t, map[string]string{"TWILIO_AUTH_TOKEN": "very-secret-token"}, "-print-config", "-port", "9999")
+	if code != 0 || !strings.Contains(out, `PORT="9999"	# flag`) || strings.Contains(out, "very-secret-token") ||
+		!strings.Contains(out, `TWILIO_AUTH_TOKEN="[redacted]"	# env`) {
+		t.Fatalf("%d\n%s", code, out)
+	}
+	code, _, errOut := run(t, map[string]string{"CALLGUARD_MAX_STREAMS": "-1"})
+	if code != 2 || !strings.Contains(errOut, "invalid CALLGUARD_MAX_STREAMS (from env)") {
+		t.Fatalf("%d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, nil, "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Fatalf("%d %q", code, errOut)
+	}
+	if code, _, _ := run(t, nil, "migrate", "sideways"); code != 2 {
+		t.Fatalf("bad migrate command: %d", code)
+	}
+}
+
+func TestMigrateAndTokens(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "cg.db")}
+	code, out, errOut := run(t, env, "migrate", "status")
+	if code != 0 || !strings.Contains(out, "pending") {
+		t.Fatalf("status: %d %q %q", code, out, errOut)
+	}
+	if code, out, _ = run(t, env, "migrate", "up"); code != 0 || strings.Contains(out, "pending") || !strings.Contains(out, "applied") {
+		t.Fatalf("up: %d %q", code, out)
+	}
+	code, out, _ = run(t, env, "token", "create", "ops")
+	if code != 0 || !strings.Contains(out, "token: cg_") {
+		t.Fatalf("token create: %d %q", code, out)
+	}
+	if code, out, _ = run(t, env, "token", "list"); code != 0 || !strings.Contains(out, "ops\tactive") {
+		t.Fatalf("token list: %d %q", code, out)
+	}
+	if code, _, _ = run(t, env, "migrate", "down"); code != 0 {
+		t.Fatalf("down: %d", code)
+	}
+}
+
+// serve with PORT=0 starts, prints the banner, and shuts down cleanly when
+// its context is cancelled (SIGTERM in main).
+func TestServeStartsAndStops(t *testing.T) {
+	env := map[string]string{"PORT": "0", "CALLGUARD_HOST": "127.0.0.1", "DATABASE_URL": filepath.Join(t.TempDir(), "cg.db"),
+		"CALLGUARD_LOG_FORMAT": "json"}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuf
+	done := make(chan int)
+	go func() { done <- cli.Main(ctx, nil, func(k string) string { return env[k] }, &out, &errb) }()
+	for !strings.Contains(out.String(), "go run ./examples/callsim") {
+		select {
+		case code := <-done:
+			t.Fatalf("exited %d: %s", code, errb.String())
+		default:
+		}
+		waitABit()
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	banner, logs := out.String(), errb.String()
+	for _, want := range []string{"SIMULATED", "#token=cg_", "/twilio/voice", "-token "} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	if !strings.Contains(logs, "SIMULATED detector") || !strings.Contains(logs, `"msg":"stopped"`) {
+		t.Errorf("logs:\n%s", logs)
+	}
+	// The generated tokens are in the banner only, never in the logs.
+	for _, line := range strings.Split(banner, "\n") {
+		if i := strings.Index(line, "cg_"); i >= 0 {
+			tok := strings.Fields(line[i:])[0]
+			if strings.Contains(logs, tok) {
+				t.Errorf("generated API token logged")
+			}
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+
+	"github.com/callguard/callguard/detect"
+	"github.com/callguard/callguard/examples/server/internal/store"
+	"github.com/callguard/callguard/examples/server/internal/view"
+	"github.com/callguard/callguard/media"
+	"github.com/callguard/callguard/notify"
+	"github.com/callguard/callguard/resample"
+)
+
+// track is one media track of a stream: its detection row, resampler,
+// session and the IDs of the verdicts stored so far.
+type track struct {
+	name      string
+	detection store.Detection
+	rs        *resample.Resampler
+	buf       []int16
+	log       *slog.Logger
+
+	mu       sync.Mutex // guards sess use and finished
+	sess     *detect.Session
+	finished bool
+
+	idsMu sync.Mutex
+	ids   map[int]int64 // window index → stored verdict ID
+}
+
+// detectionFor returns the starting or active detection of the call's
+// track (started through the API) or creates one (streams started by the
+// voice webhook's TwiML), and marks it active on this stream.
+func (m *Manager) detectionFor(ctx context.Context, start *media.Start, name string) (store.Detection, error) {
+	d, err := m.o.Store.ActiveDetection(ctx, start.CallSid, name)
+	if errors.Is(err, store.ErrNotFound) {
+		d, err = m.o.Store.CreateDetection(ctx, store.Detection{CallSid: start.CallSid, Track: name,
+			StreamSid: start.StreamSid, Status: store.DetectionActive, Simulated: m.o.Simulated,
+			Window: m.o.Window, Hop: m.hop()})
+		if errors.Is(err, store.ErrConflict) {
+			d, err = m.o.Store.ActiveDetection(ctx, start.CallSid, name)
+		}
+	}
+	if err != nil {
+		return d, err
+	}
+	return m.o.Store.UpdateDetection(ctx, d.ID, store.DetectionUpdate{Status: store.DetectionActive, StreamSid: start.StreamSid})
+}
+
+func (m *Manager) openTrack(ctx context.Context, start *media.Start, name string, log *slog.Logger) (*track, error) {
+	d, err := m.detectionFor(ctx, start, name)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := resample.New(8000, 16000)
+	if err != nil {
+		return nil, err
+	}
+	tr := &track{name: name, detection: d, rs: rs, ids: map[int]int64{},
+		log: log.With("track", name, "detection_id", d.ID)}
+	tr.sess = detect.NewSession(m.o.Detector, detect.SessionOptions{
+		CallSid: start.CallSid, Track: name,
+		Window: m.o.Window, Hop: m.o.Hop, SampleRate: 16000, MinSpeech: m.o.MinSpeech,
+		MaxInFlight: m.o.MaxInFlight, MaxQueued: m.o.MaxQueued, Policy: m.o.Policy,
+		OnVerdict: func(v detect.Verdict) { m.onVerdict(ctx, tr, v) },
+		OnAlert:   func(a detect.Alert) { m.onAlert(ctx, tr, a) },
+		Logger:    tr.log,
+	})
+	m.mu.Lock()
+	m.tracks[d.ID] = tr
+	m.mu.Unlock()
+	return tr, nil
+}
+
+// Summary is the JSON stored as a detection's summary.
+type Summary struct {
+	Windows   int     `json:"windows"`    // windows cut
+	Speech    int     `json:"speech"`     // windows with speech
+	Judged    int     `json:"judged"`     // windows the vendor answered
+	Fake      int     `json:"fake"`       // fake windows
+	MaxScore  float64 `json:"max_score"`  // highest judged score
+	MeanScore float64 `json:"mean_score"` // mean judged score
+	Decision  string  `json:"decision"`   // call-level decision (likely_real, likely_fake, inconclusive)
+	Alerted   bool    `json:"alerted"`    // whether the policy alerted
+	Errors    int     `json:"errors"`     // unknown verdicts
+	Skipped   int     `json:"skipped"`    // windows skipped under back-pressure
+	Simulated bool    `json:"simulated"`  // verdicts come from the simulated detector
+}
+
+// finishTrack closes the track's session once: the resampler's tail and the
+// partial window are flushed and judged, every verdict delivered, and the
+// summary stored.
+func (m *Manager) finishTrack(ctx context.Context, tr *track, status store.DetectionStatus, reason string) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.finished {
+		return
+	}
+	tr.finished = true
+	// The track stays listed (Live) until its summary is stored.
+	defer func() {
+		m.mu.Lock()
+		delete(m.tracks, tr.detection.ID)
+		m.mu.Unlock()
+	}()
+
+	cctx, cancel := m.persistCtx(ctx)
+	defer cancel()
+	tr.buf = tr.rs.Flush(tr.buf[:0])
+	if len(tr.buf) > 0 {
+		_ = tr.sess.Write(tr.buf)
+	}
+	sum, err := tr.sess.Close(cctx)
+	if err != nil && !errors.Is(err, detect.ErrClosed) {
+		tr.log.Warn("closing detection session", "err", err)
+	}
+	s := Summary{Windows: sum.Windows, Speech: sum.Speech, Judged: sum.Judged, Fake: sum.Fake,
+		MaxScore: sum.MaxScore, MeanScore: sum.MeanScore, Decision: string(sum.Decision), Alerted: sum.Alerted,
+		Errors: sum.Errors, Skipped: sum.Skipped, Simulated: m.o.Simulated}
+	sj, _ := json.Marshal(s)
+	u := store.DetectionUpdate{Status: status, Summary: sj}
+	if status == store.DetectionFailed {
+		u.Error = reason
+	}
+	if _, err := m.o.Store.UpdateDetection(cctx, tr.detection.ID, u); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			tr.log.Info("detection already ended elsewhere; summary not stored", "err", err)
+		} else {
+			m.countErr("store")
+			tr.log.Error("storing summary failed", "err", err)
+		}
+	}
+	tr.log.Info("detection ended", "status", string(status), "reason", reason, "windows", s.Windows,
+		"decision", s.Decision)
+	m.o.Publish(cctx, notify.TypeCallEnded, tr.detection.CallSid, view.CallEnded{DetectionID: tr.detection.ID,
+		Track: tr.name, StreamSid: tr.detection.StreamSid, Status: string(status), Decision: s.Decision,
+		Summary: sj, Reason: reason})
+}
