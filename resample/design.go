@@ -10,11 +10,16 @@ import (
 type spec struct {
 	pass, stop float64 // passband and stopband edges
 	atten      float64 // Kaiser design stopband attenuation, dB
+	attenUp    float64 // if non-zero, atten for up-sampling (L > M)
 	// halfband, when non-zero, is the length of a minimax (equiripple)
-	// half-band prototype used for 2:1 and 1:2 instead of the Kaiser design:
-	// same length as the Kaiser filter would need for a lower attenuation,
-	// but about 7 dB more stopband, to fit the 3 ms delay budget at High.
+	// half-band prototype used for 2x down-sampling instead of the Kaiser
+	// design: the same stopband edge with about 7 dB more attenuation for
+	// its length.
 	halfband int
+	// lowDelay selects the low-delay interpolator of lowdelay.go for 2x
+	// up-sampling (8 kHz -> 16 kHz: 146 dB image rejection within the 3 ms
+	// budget at High).
+	lowDelay bool
 }
 
 // specFor returns the design numbers of q. It is a pure function: the
@@ -26,7 +31,7 @@ func specFor(q Quality) (spec, bool) {
 	case Medium:
 		return spec{pass: 0.80, stop: 1.20, atten: 90}, true
 	case High:
-		return spec{pass: 0.85, stop: 1.15, atten: 120, halfband: 95}, true
+		return spec{pass: 0.85, stop: 1.15, atten: 120, attenUp: 130, halfband: 119, lowDelay: true}, true
 	case VeryHigh:
 		return spec{pass: 0.90, stop: 1.10, atten: 140}, true
 	}
@@ -50,7 +55,7 @@ type table struct {
 	quality Quality
 	spec    spec
 	taps    int // prototype length N (odd)
-	delay   int // prototype group delay (N-1)/2, in samples at L*inRate
+	delay   int // prototype group delay in samples at L*inRate: (N-1)/2, or 47 for the low-delay interpolator
 	hist    int // history kept between calls: max phase back
 	phases  []phase
 	coef    []float32 // all phases, each reversed
@@ -124,27 +129,41 @@ func design(l, m int, q Quality) (*table, error) {
 	// Normalised to the prototype rate L*inRate: lower Nyquist is 1/(2r).
 	nyq := 1 / (2 * float64(r))
 	df := (sp.stop - sp.pass) * nyq
-	n := kaiserLength(sp.atten, df)
+	atten := sp.atten
+	if l > m && sp.attenUp > 0 {
+		atten = sp.attenUp
+	}
+	n := kaiserLength(atten, df)
 	half := r == 2 && min(l, m) == 1
 	if half && (n-1)%4 != 2 {
 		n += 2 // half-band: make the outermost taps non-zero
 	}
-	if half && sp.halfband > 0 {
-		n = sp.halfband
+	// special: a prototype that is not a Kaiser-windowed sinc.
+	var special []float64
+	specialDelay := 0
+	switch {
+	case half && l == 2 && sp.lowDelay:
+		special, specialDelay = lowDelayHalfband()
+	case half && m == 2 && sp.halfband > 0:
+		special, _ = minimaxHalfband(sp.halfband, sp.stop*nyq)
+		specialDelay = (sp.halfband - 1) / 2
+	}
+	if special != nil {
+		n = len(special)
 	}
 	if n > MaxTaps {
 		return nil, fmt.Errorf("%w: needs %d filter taps (max %d)", ErrUnsupportedRatio, n, MaxTaps)
 	}
 	d := (n - 1) / 2
 	t.taps, t.delay = n, d
-	beta := kaiserBeta(sp.atten)
+	beta := kaiserBeta(atten)
 	i0b := besselI0(beta)
 	h := make([]float64, n)
-	if half && sp.halfband > 0 {
-		h, _ = minimaxHalfband(n, sp.stop*nyq)
+	if special != nil {
+		h, t.delay = special, specialDelay
 	}
 	for i := range h {
-		if half && sp.halfband > 0 {
+		if special != nil {
 			break
 		}
 		k := i - d // offset from centre; zero crossings every r samples

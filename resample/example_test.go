@@ -31,7 +31,7 @@ func ExampleResampler_Process_reuse() {
 		fmt.Println(len(buf))
 	}
 	// Output:
-	// 803
+	// 789
 	// 960
 	// 960
 }

@@ -3,8 +3,9 @@ package resample
 import "fmt"
 
 // Quality selects the filter: a linear-phase Kaiser-windowed sinc, or at
-// High for 2:1 and 1:2 a minimax half-band. The package documentation gives
-// the numbers (passband, stopband, taps, delay).
+// High a minimax half-band for 2:1 and a low-delay interpolator for 1:2.
+// The package documentation gives the numbers (passband, stopband, taps,
+// delay).
 type Quality int
 
 // Quality levels, from cheapest to best. High is the default.

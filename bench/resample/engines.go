@@ -41,6 +41,27 @@ static size_t cg_soxr_run(soxr_t s, const int16_t *in, size_t n, size_t chunk, i
 	return total;
 }
 
+static soxr_t cg_soxr_new_f(double in, double out, unsigned long recipe, const char **err) {
+	soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+	soxr_quality_spec_t q = soxr_quality_spec(recipe, 0);
+	soxr_error_t e = NULL;
+	soxr_t s = soxr_create(in, out, 1, &e, &io, &q, NULL);
+	*err = e;
+	return s;
+}
+
+static size_t cg_soxr_process_f(soxr_t s, const float *in, size_t n, float *out, size_t cap) {
+	size_t total = 0;
+	for (;;) {
+		size_t idone = 0, odone = 0;
+		soxr_process(s, in, n, &idone, out + total, cap - total, &odone);
+		total += odone;
+		if (in) { in += idone; n -= idone; }
+		if ((in && n == 0 && odone == 0) || (!in && odone == 0) || total == cap) break;
+	}
+	return total;
+}
+
 static SpeexResamplerState *cg_spx_new(int in, int out, int q, int *err) {
 	SpeexResamplerState *st = speex_resampler_init(1, in, out, q, err);
 	if (st) speex_resampler_skip_zeros(st);
@@ -206,3 +227,75 @@ func (e *spxEngine) close()         { C.speex_resampler_destroy(e.st) }
 func (e *spxEngine) run(x []int16, chunk int) int {
 	return int(C.cg_spx_run(e.st, ptr(x), C.size_t(len(x)), C.size_t(chunk), ptr(e.buf), C.size_t(len(e.buf))))
 }
+
+// floatEngine is a resampler fed float32 chunks (full scale 1.0), to see a
+// filter's stopband without 16-bit rounding.
+type floatEngine interface {
+	processF(dst, src []float32) []float32
+	flushF(dst []float32) []float32
+	close()
+}
+
+type floatFactory struct {
+	name string
+	pass float64 // measured passband edge, fraction of the lower Nyquist
+	new  func(in, out int) (floatEngine, error)
+}
+
+var floatFactories = []floatFactory{
+	{"callguard High", top, cgNewF(resample.High)},
+	{"callguard VeryHigh", top, cgNewF(resample.VeryHigh)},
+	{"soxr HQ", top, soxrNewF(C.SOXR_HQ)},
+	{"soxr VHQ", top, soxrNewF(C.SOXR_VHQ)},
+}
+
+func cgNewF(q resample.Quality) func(in, out int) (floatEngine, error) {
+	return func(in, out int) (floatEngine, error) {
+		r, err := resample.New(in, out, resample.WithQuality(q))
+		if err != nil {
+			return nil, err
+		}
+		return &cgEngine{r: r}, nil
+	}
+}
+
+func (e *cgEngine) processF(dst, src []float32) []float32 { return e.r.ProcessFloat32(dst, src) }
+func (e *cgEngine) flushF(dst []float32) []float32        { return e.r.FlushFloat32(dst) }
+
+type soxrFloat struct {
+	s   C.soxr_t
+	out []float32
+}
+
+func soxrNewF(recipe C.ulong) func(in, out int) (floatEngine, error) {
+	return func(in, out int) (floatEngine, error) {
+		var cerr *C.char
+		s := C.cg_soxr_new_f(C.double(in), C.double(out), recipe, &cerr)
+		if cerr != nil {
+			return nil, fmt.Errorf("soxr: %s", C.GoString(cerr))
+		}
+		return &soxrFloat{s: s, out: make([]float32, 1<<20)}, nil
+	}
+}
+
+func fptr(s []float32) *C.float {
+	if len(s) == 0 {
+		return nil
+	}
+	return (*C.float)(unsafe.Pointer(&s[0]))
+}
+
+func (e *soxrFloat) processF(dst, src []float32) []float32 {
+	if len(src) == 0 {
+		return dst
+	}
+	n := C.cg_soxr_process_f(e.s, fptr(src), C.size_t(len(src)), fptr(e.out), C.size_t(len(e.out)))
+	return append(dst, e.out[:n]...)
+}
+
+func (e *soxrFloat) flushF(dst []float32) []float32 {
+	n := C.cg_soxr_process_f(e.s, nil, 0, fptr(e.out), C.size_t(len(e.out)))
+	return append(dst, e.out[:n]...)
+}
+
+func (e *soxrFloat) close() { C.soxr_delete(e.s) }

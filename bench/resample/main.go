@@ -74,6 +74,95 @@ func main() {
 		}
 	}
 	w.Flush()
+
+	fmt.Println()
+	fmt.Println("filter rejection with float32 I/O, callguard against soxr (no 16-bit floor):")
+	w = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "conversion\tengine\tSINAD dB\timg/alias tone dB\timg/alias (pass) dB\timg/alias (>Nyq) dB\t")
+	for _, c := range convs {
+		for _, f := range floatFactories {
+			if *only != "" && !hasPrefix(f.name, *only) {
+				continue
+			}
+			s, rt, rp, rf, err := measureFloatEngine(f, c)
+			if err != nil {
+				fmt.Fprintf(w, "%d→%d\t%s\terror: %v\t\t\t\t\n", c.in, c.out, f.name, err)
+				continue
+			}
+			fmt.Fprintf(w, "%d→%d\t%s\t%.1f\t%s\t%s\t%s\t\n", c.in, c.out, f.name, s, dbStr(rt), dbStr(rp), dbStr(rf))
+		}
+	}
+	w.Flush()
+}
+
+// measureFloatEngine is measureAll's quality part with float32 I/O (tones
+// at -6 dBFS, full scale 1.0): SINAD, image/alias tone rejection, and the
+// energy rejections, with nothing but the engine's own arithmetic as noise.
+func measureFloatEngine(f floatFactory, c conv) (sinad, rejTone, rejPass, rejFull float64, err error) {
+	in, out := float64(c.in), float64(c.out)
+	fN := min(in, out) / 2
+	skip := int(0.05 * out)
+	run := func(ft float64) ([]float64, error) {
+		e, err := f.new(c.in, c.out)
+		if err != nil {
+			return nil, err
+		}
+		defer e.close()
+		x := make([]float32, c.in*toneSeconds)
+		for i := range x {
+			x[i] = float32(0.5 * math.Sin(2*math.Pi*ft*float64(i)/in))
+		}
+		var y []float32
+		for i := 0; i < len(x); i += chunk {
+			y = e.processF(y, x[i:min(i+chunk, len(x))])
+		}
+		y = e.flushF(y)
+		v := make([]float64, 0, len(y))
+		for _, s := range y[skip : len(y)-skip] {
+			v = append(v, float64(s))
+		}
+		return v, nil
+	}
+	sinad, rejTone, rejPass, rejFull = math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1)
+	for _, ft := range passTones(fN) {
+		y, err := run(ft)
+		if err != nil {
+			return 0, 0, 0, 0, err
+		}
+		a, res := sineFit(y, 2*math.Pi*ft/out)
+		sig := a * a / 2
+		sinad = min(sinad, db(sig/power(res)))
+		if c.out > c.in {
+			rejPass = min(rejPass, db(sig/bandPower(res, (2-f.pass)*fN/out, 0.5)))
+			rejFull = min(rejFull, db(sig/bandPower(res, fN/out, 0.5)))
+			ai, _ := sineFit(res, 2*math.Pi*(in-ft)/out)
+			rejTone = min(rejTone, db(sig/(ai*ai/2)))
+		}
+	}
+	if c.in > c.out {
+		for k := 0; ; k++ {
+			ft := (1.02 + 0.1*float64(k)) * fN * 0.99731
+			if ft >= 0.95*in/2 {
+				break
+			}
+			y, err := run(ft)
+			if err != nil {
+				return 0, 0, 0, 0, err
+			}
+			rej := db(0.125 / power(y))
+			rejFull = min(rejFull, rej)
+			if ft >= (2-f.pass)*fN {
+				rejPass = min(rejPass, rej)
+				fa := math.Mod(ft, out)
+				if fa > out/2 {
+					fa = out - fa
+				}
+				aa, _ := sineFit(y, 2*math.Pi*fa/out)
+				rejTone = min(rejTone, db(0.25/(aa*aa)))
+			}
+		}
+	}
+	return sinad, rejTone, rejPass, rejFull, nil
 }
 
 func hasPrefix(name, list string) bool {
