@@ -27,6 +27,10 @@ var (
 	// missing or wrong X-Twilio-Signature. Accept has answered 403.
 	ErrSignature = errors.New("media: invalid X-Twilio-Signature")
 
+	// ErrAcceptConfig is returned by Accept when AcceptOptions cannot check
+	// the request: an AuthToken without PublicURL. Accept has answered 500.
+	ErrAcceptConfig = errors.New("media: AcceptOptions misconfigured")
+
 	// ErrNotStarted is returned by the Send methods before the start message
 	// has been read: outbound messages need its streamSid.
 	ErrNotStarted = errors.New("media: stream not started")

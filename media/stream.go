@@ -68,6 +68,14 @@ type AcceptOptions struct {
 	// the goroutine calling ReadFrame (or ReadStart), before that call
 	// returns, in wire order relative to frames. It may keep m.
 	OnEvent func(m *Message)
+
+	// OnReject, if set, answers the upgrade requests Accept refuses before
+	// upgrading, in place of its plain-text answer: a missing or wrong
+	// signature (err wraps ErrSignature; the default answer is 403) or an
+	// AuthToken without PublicURL (ErrAcceptConfig; 500). Use it to answer
+	// in the server's own error format, e.g. RFC 9457 problem+json. Accept
+	// returns err after it.
+	OnReject func(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // Frame is a run of 8 kHz PCM audio from one track.
@@ -127,7 +135,8 @@ type Stream struct {
 // Accept checks the Twilio signature of the upgrade request and accepts the
 // WebSocket. It returns as soon as the connection is upgraded; the connected
 // and start messages are read by the first ReadStart or ReadFrame. On a
-// signature failure it answers 403 without upgrading.
+// signature failure it answers 403 without upgrading (or lets
+// AcceptOptions.OnReject answer).
 func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Stream, error) {
 	var o AcceptOptions
 	if opts != nil {
@@ -135,17 +144,19 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Strea
 	}
 	if o.AuthToken != "" {
 		if o.PublicURL == "" {
-			http.Error(w, "stream signature cannot be checked", http.StatusInternalServerError)
-			return nil, errors.New("media: AcceptOptions.PublicURL is required with AuthToken")
+			err := fmt.Errorf("%w: PublicURL is required with AuthToken", ErrAcceptConfig)
+			reject(w, r, &o, err, http.StatusInternalServerError, "stream signature cannot be checked")
+			return nil, err
 		}
 		sig := r.Header.Get("X-Twilio-Signature")
 		v := client.NewRequestValidator(o.AuthToken)
 		if sig == "" || !v.Validate(o.PublicURL, map[string]string{}, sig) {
-			http.Error(w, "forbidden", http.StatusForbidden)
+			err := ErrSignature
 			if sig == "" {
-				return nil, fmt.Errorf("%w: header missing", ErrSignature)
+				err = fmt.Errorf("%w: header missing", ErrSignature)
 			}
-			return nil, ErrSignature
+			reject(w, r, &o, err, http.StatusForbidden, "forbidden")
+			return nil, err
 		}
 	}
 	conn, err := websocket.Accept(w, r, nil)
@@ -153,6 +164,15 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Strea
 		return nil, fmt.Errorf("media: accept: %w", err)
 	}
 	return newStream(conn, o), nil
+}
+
+// reject answers a refused upgrade with o.OnReject, or in plain text.
+func reject(w http.ResponseWriter, r *http.Request, o *AcceptOptions, err error, status int, text string) {
+	if o.OnReject != nil {
+		o.OnReject(w, r, err)
+		return
+	}
+	http.Error(w, text, status)
 }
 
 func newStream(conn *websocket.Conn, o AcceptOptions) *Stream {
@@ -296,10 +316,10 @@ func (s *Stream) event(m *Message) error {
 			s.sid = m.StreamSid
 		}
 		s.start.Store(m.Start)
-		s.log.Debug("media stream started", "callSid", m.Start.CallSid, "streamSid", s.sid, "tracks", m.Start.Tracks)
+		s.log.Debug("media stream started", "call_sid", m.Start.CallSid, "stream_sid", s.sid, "tracks", m.Start.Tracks)
 	case EventStop:
 		s.stopped = true
-		s.log.Debug("media stream stopped", "streamSid", s.sid)
+		s.log.Debug("media stream stopped", "stream_sid", s.sid)
 	}
 	return nil
 }
@@ -380,9 +400,9 @@ func (s *Stream) watch(ctx context.Context) {
 func (s *Stream) fail(err error) error {
 	s.err = err
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		s.log.Debug("media stream read cancelled", "streamSid", s.sid, "err", err)
+		s.log.Debug("media stream read cancelled", "stream_sid", s.sid, "err", err)
 	} else {
-		s.log.Warn("media stream failed", "streamSid", s.sid, "err", err)
+		s.log.Warn("media stream failed", "stream_sid", s.sid, "err", err)
 	}
 	status := closeStatus(err)
 	switch {

@@ -27,8 +27,9 @@
 // Validator.Middleware checks X-Twilio-Signature with twilio-go's
 // client.RequestValidator (form POSTs, JSON bodies with bodySHA256, GETs),
 // rebuilding the signed URL from PublicURL — never from the Host header —
-// and answers 403 without calling the handler when it does not match. The
-// body stays readable for the handler.
+// and answers 403 without calling the handler when it does not match
+// (Validator.OnReject answers instead, e.g. with problem+json; RejectStatus
+// gives the status). The body stays readable for the handler.
 //
 // VoiceHandler parses the voice webhook into a Call, asks a Policy whether
 // detection is on (TablePolicy over a RuleTable such as MemoryTable gives
@@ -49,6 +50,12 @@
 // ErrUnauthorized. twilio-go takes no context, so requests run on a
 // goroutine and a done context returns at once while the request finishes
 // in the background (bounded by the client timeout).
+//
+// NewRestClient builds the *twilio.RestClient they take from explicit
+// RestClientOptions (account SID, API key or auth token, an optional
+// *http.Client) without reading credentials from the environment; its
+// BaseURL sends every Twilio request to another base URL — a proxy, or the
+// twiliotest fake — through RewriteTransport, which refuses non-Twilio hosts.
 //
 // Package twiliotest signs requests like Twilio and fakes the REST API for
 // offline tests.

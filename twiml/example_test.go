@@ -204,3 +204,27 @@ func ExampleCalls_Hangup() {
 	// <nil>
 	// true
 }
+
+// NewRestClient points a real twilio-go client at another base URL, here
+// the offline fake; in production leave BaseURL empty (or set it to a proxy).
+func ExampleNewRestClient() {
+	fake := twiliotest.NewServer(twiliotest.ServerOptions{})
+	defer fake.Close()
+	call := fake.AddCall(twiliotest.Call{})
+
+	rc, err := twiml.NewRestClient(twiml.RestClientOptions{
+		AccountSid: fake.AccountSid(),
+		Password:   fake.AuthToken(), // or Username: an API key SID, Password: its secret
+		BaseURL:    fake.URL(),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(twiml.Calls{Client: rc}.Hangup(context.Background(), call.Sid))
+	state, _ := fake.Call(call.Sid)
+	fmt.Println(state.Status)
+	// Output:
+	// <nil>
+	// completed
+}

@@ -54,8 +54,30 @@ type Validator struct {
 	// MaxBodyBytes bounds the body read for validation; 0 means
 	// DefaultMaxBodyBytes. Larger bodies answer 413.
 	MaxBodyBytes int64
-	// Logger receives rejected requests at Warn level; nil uses slog.Default().
+	// Logger receives rejected requests at Warn level (a misconfigured
+	// Validator at Error); nil uses slog.Default(). Unused when OnReject is
+	// set.
 	Logger *slog.Logger
+	// OnReject, if set, answers the requests Middleware rejects, in place of
+	// its plain-text answer and its log line — for example to write an RFC
+	// 9457 problem+json body and log with request-scoped fields. err wraps
+	// ErrMissingSignature, ErrInvalidSignature, ErrBodyTooLarge or
+	// ErrValidatorConfig; RejectStatus maps it to the status Middleware
+	// would use. The next handler never runs for a rejected request.
+	OnReject func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// RejectStatus returns the HTTP status Middleware answers for a Validate
+// error: 413 for ErrBodyTooLarge, 500 for ErrValidatorConfig, 403
+// otherwise.
+func RejectStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrValidatorConfig):
+		return http.StatusInternalServerError
+	}
+	return http.StatusForbidden
 }
 
 // URL returns the URL Twilio signed for r, rebuilt from PublicURL.
@@ -157,8 +179,9 @@ func (v Validator) readBody(r *http.Request) ([]byte, error) {
 
 // Middleware returns a handler that runs next only for requests with a valid
 // Twilio signature. Missing, forged or altered requests get 403 Forbidden,
-// bodies over MaxBodyBytes 413, a misconfigured Validator 500; next never
-// runs for them.
+// bodies over MaxBodyBytes 413, a misconfigured Validator 500 (see
+// RejectStatus), answered in plain text or by OnReject; next never runs
+// for them.
 func (v Validator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := v.Validate(r)
@@ -166,13 +189,13 @@ func (v Validator) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if v.OnReject != nil {
+			v.OnReject(w, r, err)
+			return
+		}
 		logger := loggerOr(v.Logger)
-		status := http.StatusForbidden
-		switch {
-		case errors.Is(err, ErrBodyTooLarge):
-			status = http.StatusRequestEntityTooLarge
-		case errors.Is(err, ErrValidatorConfig):
-			status = http.StatusInternalServerError
+		status := RejectStatus(err)
+		if status == http.StatusInternalServerError {
 			logger.Error("twilio signature validator misconfigured", "err", err)
 		}
 		logger.Warn("rejected twilio request", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)

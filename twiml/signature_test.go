@@ -245,6 +245,58 @@ func TestValidatorLimitsAndConfig(t *testing.T) {
 	}
 }
 
+// OnReject answers every rejection in place of the plain-text default,
+// with the error Validate returned; valid requests never reach it.
+func TestValidatorOnReject(t *testing.T) {
+	const token = "t"
+	type call struct {
+		err    error
+		status int
+	}
+	var calls []call
+	v := twiml.Validator{AuthToken: token, PublicURL: "https://calls.example.com", MaxBodyBytes: 1000,
+		OnReject: func(w http.ResponseWriter, r *http.Request, err error) {
+			calls = append(calls, call{err, twiml.RejectStatus(err)})
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(twiml.RejectStatus(err))
+			_, _ = io.WriteString(w, `{"code":"rejected"}`)
+		}}
+	forged := twiliotest.NewFormRequest("other-token", "https://calls.example.com/voice", url.Values{"CallSid": {"CA1"}})
+	unsigned := twiliotest.NewFormRequest(token, "https://calls.example.com/voice", url.Values{"CallSid": {"CA1"}})
+	unsigned.Header.Del(twiml.SignatureHeader)
+	big := twiliotest.NewFormRequest(token, "https://calls.example.com/voice", url.Values{"Big": {strings.Repeat("x", 2000)}})
+	for _, tt := range []struct {
+		name   string
+		v      twiml.Validator
+		req    *http.Request
+		want   error
+		status int
+	}{
+		{"forged", v, forged, twiml.ErrInvalidSignature, http.StatusForbidden},
+		{"unsigned", v, unsigned, twiml.ErrMissingSignature, http.StatusForbidden},
+		{"too big", v, big, twiml.ErrBodyTooLarge, http.StatusRequestEntityTooLarge},
+		{"misconfigured", twiml.Validator{AuthToken: token, OnReject: v.OnReject},
+			twiliotest.NewFormRequest(token, "https://calls.example.com/voice", url.Values{}), twiml.ErrValidatorConfig, http.StatusInternalServerError},
+	} {
+		calls = nil
+		var h echo
+		rec := serve(tt.v.Middleware(&h), tt.req)
+		if h.ran || len(calls) != 1 || !errors.Is(calls[0].err, tt.want) || calls[0].status != tt.status {
+			t.Errorf("%s: ran=%v calls=%+v, want one call with %v", tt.name, h.ran, calls, tt.want)
+			continue
+		}
+		if rec.Code != tt.status || rec.Header().Get("Content-Type") != "application/problem+json" || rec.Body.String() != `{"code":"rejected"}` {
+			t.Errorf("%s: answer %d %q %q, want the hook's", tt.name, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+		}
+	}
+	calls = nil
+	var h echo
+	ok := twiliotest.NewFormRequest(token, "https://calls.example.com/voice", url.Values{"CallSid": {"CA1"}})
+	if rec := serve(v.Middleware(&h), ok); rec.Code != http.StatusOK || !h.ran || len(calls) != 0 {
+		t.Fatalf("valid request: %d ran=%v hook calls=%d", rec.Code, h.ran, len(calls))
+	}
+}
+
 func FuzzValidator(f *testing.F) {
 	f.Add("CallSid=CA1&AccountSid=AC1", "application/x-www-form-urlencoded", "/voice?x=1", "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")
 	f.Add(`{"a":1}`, "application/json", "/events?bodySHA256=abc", "")

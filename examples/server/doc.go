@@ -15,6 +15,7 @@ How a call flows:
 
 	Twilio ── POST /twilio/voice ──▶ TwiML <Start><Stream> (per-number policy)
 	Twilio ══ GET /twilio/media (WebSocket) ══▶ media.Accept
+	Twilio ── POST /twilio/call-status ──▶ call ended_at, open detections ended
 	   └─▶ per track: resample 8→16 kHz ─▶ detect.Session ─▶ verdict rows
 	         ─▶ events (SSE /v1/events, WebSocket, webhook, other replicas)
 	         ─▶ on alert: notify | announce | redirect | hangup (twiml.Calls)

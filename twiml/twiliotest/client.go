@@ -1,23 +1,24 @@
 package twiliotest
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	twilio "github.com/twilio/twilio-go"
 	"github.com/twilio/twilio-go/client"
+
+	"github.com/callguard/callguard/twiml"
 )
 
 // Transport is an http.RoundTripper that sends requests for Twilio hosts
 // (twilio.com and its subdomains: api.twilio.com, api.<edge>.<region>.twilio.com…)
-// to Target instead, and refuses every other host, so a test can never
-// reach the real network.
+// to Target instead, and refuses every other host (the error wraps
+// twiml.ErrNotTwilioHost), so a test can never reach the real network. It
+// is twiml.RewriteTransport under the name tests have always used.
 //
-// twilio-go v1.31.0 hard-codes https://api.twilio.com in its generated
-// services, so this is how a real *twilio.RestClient is pointed at a fake:
+// Outside tests, point a client elsewhere with twiml.NewRestClient and
+// RestClientOptions.BaseURL. Server.Client does that for the fake; by hand:
 //
 //	c := &client.Client{
 //		Credentials: client.NewCredentials(accountSid, authToken),
@@ -25,8 +26,6 @@ import (
 //	}
 //	c.SetAccountSid(accountSid)
 //	rest := twilio.NewRestClientWithParams(twilio.ClientParams{Client: c})
-//
-// Server.Client does exactly this.
 type Transport struct {
 	// Target is the base URL requests are sent to (scheme and host used).
 	Target *url.URL
@@ -36,28 +35,8 @@ type Transport struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	host := strings.ToLower(req.URL.Hostname())
-	if host != "twilio.com" && !strings.HasSuffix(host, ".twilio.com") {
-		if req.Body != nil {
-			_ = req.Body.Close()
-		}
-		return nil, fmt.Errorf("twiliotest: refusing request to non-Twilio host %q", req.URL.Host)
-	}
-	if t.Target == nil || t.Target.Host == "" {
-		if req.Body != nil {
-			_ = req.Body.Close()
-		}
-		return nil, fmt.Errorf("twiliotest: Transport has no Target")
-	}
-	out := req.Clone(req.Context())
-	out.URL.Scheme = t.Target.Scheme
-	out.URL.Host = t.Target.Host
-	out.Host = ""
-	base := t.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	return base.RoundTrip(out)
+	rt := twiml.RewriteTransport{Target: t.Target, Base: t.Base}
+	return rt.RoundTrip(req)
 }
 
 // HTTPClient returns an *http.Client whose requests to Twilio hosts go to
@@ -82,7 +61,8 @@ func (s *Server) Client() *twilio.RestClient {
 }
 
 // ClientWithCredentials is Client with other credentials, e.g. to test
-// authentication failures.
+// authentication failures. Empty credentials are sent as they are (the fake
+// answers 20003), which twiml.NewRestClient would refuse.
 func (s *Server) ClientWithCredentials(accountSid, authToken string) *twilio.RestClient {
 	c := &client.Client{
 		Credentials: client.NewCredentials(accountSid, authToken),

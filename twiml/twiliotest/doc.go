@@ -27,10 +27,11 @@
 // in-progress streams per call, streams stopped when the call ends), records
 // every request (Requests) and injects failures (FailNext).
 //
-// Server.Client returns a real *twilio.RestClient pointed at the fake. The
-// recipe, for other clients: give twilio.ClientParams a *client.Client whose
-// HTTPClient uses Transport, which rewrites requests for *.twilio.com to the
-// fake and refuses every other host.
+// Server.Client returns a real *twilio.RestClient pointed at the fake. For
+// other clients use twiml.NewRestClient with BaseURL set to Server.URL, or
+// give an *http.Client the Transport (twiml.RewriteTransport), which
+// rewrites requests for *.twilio.com to the fake and refuses every other
+// host.
 //
 //	srv := twiliotest.NewServer(twiliotest.ServerOptions{})
 //	defer srv.Close()

@@ -118,7 +118,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 
 	tw := o.Twilio
 	if tw == nil {
-		tw = TwilioClient(cfg)
+		if tw, err = NewTwilioClient(cfg); err != nil {
+			return nil, err
+		}
 	}
 	if tw != nil {
 		s.streams = &twiml.Streams{Client: tw}

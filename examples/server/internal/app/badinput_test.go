@@ -154,7 +154,7 @@ func TestBadInput(t *testing.T) {
 			}
 			return &http.Response{StatusCode: he.StatusCode, Header: http.Header{}}, nil
 		}, 403, ""},
-		{"unsigned media stream", raw("GET", "/twilio/media", "", "", ""), 403, ""},
+		{"unsigned media stream", raw("GET", "/twilio/media", "", "", ""), 403, httpx.CodeInvalidSignature},
 		{"unknown call", func() (*http.Response, []byte) {
 			return e.do("POST", "/v1/detections", map[string]string{"call_sid": unknownCall})
 		}, 404, httpx.CodeCallNotFound},

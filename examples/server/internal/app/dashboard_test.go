@@ -95,6 +95,47 @@ func TestDashboardChromium(t *testing.T) {
 	if text == "" {
 		t.Fatal("empty alert message")
 	}
+
+	// Both tracks of one call: a series per track (its own bars, side by
+	// side in each window, its score line and its legend entry).
+	both := e.tw.AddCall(twiliotest.Call{From: "+14155550102", To: "+14155550199"})
+	c3 := e.dial(ctx, both.Sid, "inbound", "outbound")
+	defer c3.Close()
+	if err := c3.SendBoth(ctx, speech(t, time.Second), fake(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c3.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bsel := fmt.Sprintf(`section.call[data-call=%q]`, both.Sid)
+	evalUntil(t, bctx, "two verdicts in each track's series", fmt.Sprintf(
+		`document.querySelectorAll('%[1]s g.series[data-track="inbound"] rect.verdict').length === 2 && `+
+			`document.querySelectorAll('%[1]s g.series[data-track="outbound"] rect.verdict.fake').length === 2 && `+
+			`document.querySelectorAll('%[1]s svg rect.verdict').length === 4`, bsel))
+	legend, err := chromedp.Run(bctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`Array.from(document.querySelectorAll('%s .legend .trk')).map(function (e) { return e.textContent; }).join(",")`, bsel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if legend != "inbound,outbound" {
+		t.Fatalf("track legend %q, want inbound,outbound", legend)
+	}
+	layout, err := chromedp.Run(bctx, chromedp.Evaluate[bool](fmt.Sprintf(`(function () {
+		var q = function (t) { return document.querySelector('%[1]s g.series[data-track="' + t + '"]'); };
+		var inb = q("inbound"), outb = q("outbound");
+		var x = function (g) { return parseFloat(g.querySelector("rect.verdict").getAttribute("x")); };
+		var w = function (g) { return parseFloat(g.querySelector("rect.verdict").getAttribute("width")); };
+		var pts = function (g) { return g.querySelector("polyline.trend").getAttribute("points").trim().split(" ").length; };
+		return x(inb) + w(inb) <= x(outb) && pts(inb) === 2 && pts(outb) === 2 &&
+			inb.querySelector("polyline").getAttribute("stroke") !== outb.querySelector("polyline").getAttribute("stroke");
+	})()`, bsel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !layout {
+		html, _ := chromedp.Run(bctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('%s svg').outerHTML`, bsel)))
+		t.Fatalf("series overlap or lack their lines: %.3000s", html)
+	}
 }
 
 func evalUntil(t *testing.T, ctx context.Context, what, expr string) {

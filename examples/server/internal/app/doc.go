@@ -19,7 +19,9 @@
 //
 // The Twilio endpoints live here (twilio.go): the voice webhook answers
 // TwiML from a per-number policy over the numbers table, the stream status
-// callback records stream states and errors, and the media endpoint hands
-// each signed WebSocket to the pipeline. Actions on alerts (notify,
+// callback records stream states and errors, the call status callback
+// (callstatus.go) records the call's status and end and ends its open
+// detections, and the media endpoint hands each signed WebSocket to the
+// pipeline. All of them check the Twilio signature and answer problem+json. Actions on alerts (notify,
 // announce, redirect, hangup) go through twiml.Calls.
 package app

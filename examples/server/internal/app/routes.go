@@ -18,6 +18,7 @@ import (
 //	GET  /v1/events/ws              WebSocket events
 //	POST /twilio/voice              voice webhook (Twilio signature)
 //	POST /twilio/stream-status      stream status callback (Twilio signature)
+//	POST /twilio/call-status        call status callback (Twilio signature)
 //	GET  /twilio/media              media stream WebSocket (Twilio signature)
 //	GET  /healthz, /readyz, /metrics
 func (s *Server) routes() http.Handler {
@@ -31,8 +32,9 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("POST "+VoicePath, s.twilioSigned(s.voiceHandler()))
 	mux.Handle("POST "+StatusPath, s.twilioSigned(s.statusHandler()))
+	mux.Handle("POST "+CallStatusPath, s.twilioSigned(http.HandlerFunc(s.callStatus)))
 	mux.HandleFunc("GET "+MediaPath, s.serveMedia)
-	for _, p := range []string{VoicePath, StatusPath, MediaPath} {
+	for _, p := range []string{VoicePath, StatusPath, CallStatusPath, MediaPath} {
 		mux.HandleFunc(p, api.MethodNotAllowed)
 	}
 

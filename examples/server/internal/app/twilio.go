@@ -20,29 +20,29 @@ import (
 
 // twilioSigned runs next only for requests carrying a valid Twilio
 // signature over the URL rebuilt from CALLGUARD_PUBLIC_URL; others get a
-// 403 (or 413) problem and reach nothing.
+// 403 (or 413) problem from rejectTwilio and reach nothing.
 func (s *Server) twilioSigned(next http.Handler) http.Handler {
-	v := twiml.Validator{AuthToken: s.cfg.TwilioAuthToken, PublicURL: s.cfg.PublicURL, MaxBodyBytes: s.cfg.MaxBody}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := v.Validate(r)
-		if err == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		log := httpx.Logger(r.Context(), s.log)
-		switch {
-		case errors.Is(err, twiml.ErrBodyTooLarge):
-			httpx.Error(w, r, http.StatusRequestEntityTooLarge, httpx.CodeBodyTooLarge, "body exceeds "+strconv.FormatInt(s.cfg.MaxBody, 10)+" bytes")
-		case errors.Is(err, twiml.ErrValidatorConfig):
-			log.Error("twilio signature validator misconfigured", "err", err)
-			httpx.Error(w, r, http.StatusInternalServerError, httpx.CodeInternal, "signature validation is misconfigured")
-		default:
-			s.metrics.Errors.WithLabelValues("signature").Inc()
-			log.Warn("rejected unsigned or forged twilio request", "path", r.URL.Path, "err", err)
-			httpx.Error(w, r, http.StatusForbidden, httpx.CodeInvalidSignature,
-				"the X-Twilio-Signature does not match this request for CALLGUARD_PUBLIC_URL")
-		}
-	})
+	v := twiml.Validator{AuthToken: s.cfg.TwilioAuthToken, PublicURL: s.cfg.PublicURL, MaxBodyBytes: s.cfg.MaxBody,
+		OnReject: s.rejectTwilio}
+	return v.Middleware(next)
+}
+
+// rejectTwilio answers a request twiml.Validator rejected with an RFC 9457
+// problem and logs it with the request's logger.
+func (s *Server) rejectTwilio(w http.ResponseWriter, r *http.Request, err error) {
+	log := httpx.Logger(r.Context(), s.log)
+	switch twiml.RejectStatus(err) {
+	case http.StatusRequestEntityTooLarge:
+		httpx.Error(w, r, http.StatusRequestEntityTooLarge, httpx.CodeBodyTooLarge, "body exceeds "+strconv.FormatInt(s.cfg.MaxBody, 10)+" bytes")
+	case http.StatusInternalServerError:
+		log.Error("twilio signature validator misconfigured", "err", err)
+		httpx.Error(w, r, http.StatusInternalServerError, httpx.CodeInternal, "signature validation is misconfigured")
+	default:
+		s.metrics.Errors.WithLabelValues("signature").Inc()
+		log.Warn("rejected unsigned or forged twilio request", "path", r.URL.Path, "err", err)
+		httpx.Error(w, r, http.StatusForbidden, httpx.CodeInvalidSignature,
+			"the X-Twilio-Signature does not match this request for CALLGUARD_PUBLIC_URL")
+	}
 }
 
 // numberTable is the voice policy's rule table over the numbers table.
@@ -162,7 +162,7 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := media.Accept(w, r, &media.AcceptOptions{AuthToken: s.cfg.TwilioAuthToken, PublicURL: s.mediaURL,
-		Logger: log.With("component", "media")})
+		Logger: log.With("component", "media"), OnReject: rejectMedia})
 	if err != nil {
 		s.metrics.Streams.WithLabelValues("rejected").Inc()
 		if errors.Is(err, media.ErrSignature) {
@@ -172,6 +172,17 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = s.pipe.Serve(r.Context(), st, log)
+}
+
+// rejectMedia answers a media upgrade media.Accept refused with an RFC 9457
+// problem, like the other Twilio endpoints; serveMedia logs it.
+func rejectMedia(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, media.ErrSignature) {
+		httpx.Error(w, r, http.StatusForbidden, httpx.CodeInvalidSignature,
+			"the X-Twilio-Signature does not match the media URL derived from CALLGUARD_PUBLIC_URL")
+		return
+	}
+	httpx.Error(w, r, http.StatusInternalServerError, httpx.CodeInternal, "media signature validation is misconfigured")
 }
 
 // endOrphanDetections ends the detections of a stream that Twilio reports

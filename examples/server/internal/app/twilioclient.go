@@ -1,52 +1,39 @@
 package app
 
 import (
-	"net/http"
-	"net/url"
-	"strings"
-	"time"
-
 	twilio "github.com/twilio/twilio-go"
-	twclient "github.com/twilio/twilio-go/client"
 
 	"github.com/callguard/callguard/examples/server/internal/config"
+	"github.com/callguard/callguard/twiml"
 )
 
 // TwilioClient builds a REST client from the configuration, or returns nil
-// when no credentials are set. An API key and secret are preferred over
-// the auth token. CALLGUARD_TWILIO_API_URL sends every request for a
-// twilio.com host to another base URL.
+// when no credentials are set or they cannot be used (NewTwilioClient says
+// why). An API key and secret are preferred over the auth token.
+// CALLGUARD_TWILIO_API_URL sends every request for a twilio.com host to
+// another base URL.
 func TwilioClient(cfg *config.Config) *twilio.RestClient {
-	if cfg.TwilioAccountSid == "" {
-		return nil
-	}
-	user, pass := cfg.TwilioAccountSid, cfg.TwilioAuthToken
-	if cfg.TwilioAPIKey != "" {
-		user, pass = cfg.TwilioAPIKey, cfg.TwilioAPISecret
-	}
-	if pass == "" {
-		return nil
-	}
-	c := &twclient.Client{Credentials: twclient.NewCredentials(user, pass)}
-	if cfg.TwilioAPIURL != "" {
-		target, _ := url.Parse(cfg.TwilioAPIURL)
-		c.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: &rewriteTransport{target: target}}
-	}
-	c.SetAccountSid(cfg.TwilioAccountSid)
-	return twilio.NewRestClientWithParams(twilio.ClientParams{Client: c})
+	rc, _ := NewTwilioClient(cfg)
+	return rc
 }
 
-// rewriteTransport sends requests for twilio.com hosts to target.
-type rewriteTransport struct{ target *url.URL }
-
-// RoundTrip implements http.RoundTripper.
-func (t *rewriteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	h := r.URL.Hostname()
-	if h == "twilio.com" || strings.HasSuffix(h, ".twilio.com") {
-		r = r.Clone(r.Context())
-		r.URL.Scheme, r.URL.Host = t.target.Scheme, t.target.Host
-		r.URL.Path = strings.TrimRight(t.target.Path, "/") + r.URL.Path
-		r.Host = t.target.Host
+// NewTwilioClient is TwilioClient with the reason a configured client could
+// not be built: a *config.InvalidError naming the variable. No account SID
+// or no secret gives (nil, nil): REST features are then off.
+func NewTwilioClient(cfg *config.Config) (*twilio.RestClient, error) {
+	if cfg.TwilioAccountSid == "" {
+		return nil, nil
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	opts := twiml.RestClientOptions{AccountSid: cfg.TwilioAccountSid, Password: cfg.TwilioAuthToken, BaseURL: cfg.TwilioAPIURL}
+	if cfg.TwilioAPIKey != "" {
+		opts.Username, opts.Password = cfg.TwilioAPIKey, cfg.TwilioAPISecret
+	}
+	if opts.Password == "" {
+		return nil, nil
+	}
+	rc, err := twiml.NewRestClient(opts)
+	if err != nil {
+		return nil, &config.InvalidError{Env: "CALLGUARD_TWILIO_API_URL", Source: cfg.Sources["CALLGUARD_TWILIO_API_URL"], Err: err}
+	}
+	return rc, nil
 }

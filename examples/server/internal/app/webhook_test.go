@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -77,6 +78,14 @@ func TestTwilioClientFromConfig(t *testing.T) {
 	}
 	if c, _ := tw.Call(call.Sid); c.Status != "completed" {
 		t.Fatalf("call %+v", c)
+	}
+	// A base URL twiml.NewRestClient cannot use stops the start, naming
+	// the variable.
+	bad := *cfg
+	bad.TwilioAPIURL = tw.URL() + "/?x=1"
+	var inv *config.InvalidError
+	if rc, err := app.NewTwilioClient(&bad); rc != nil || !errors.As(err, &inv) || inv.Env != "CALLGUARD_TWILIO_API_URL" {
+		t.Fatalf("bad base URL: client %v, err %v", rc != nil, err)
 	}
 	env["TWILIO_AUTH_TOKEN"] = ""
 	cfg, _, _ = config.Load(config.Options{Getenv: func(k string) string { return env[k] }})

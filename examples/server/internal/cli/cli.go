@@ -273,6 +273,7 @@ func printBanner(w io.Writer, cfg *config.Config, addr, mediaURL string, backend
 	fmt.Fprintf(w, "  Voice webhook (A call comes in, HTTP POST): %s%s\n", cfg.PublicURL, app.VoicePath)
 	fmt.Fprintf(w, "  Media stream URL:                           %s\n", mediaURL)
 	fmt.Fprintf(w, "  Stream status callback:                     %s%s\n", cfg.PublicURL, app.StatusPath)
+	fmt.Fprintf(w, "  Call status changes (HTTP POST):            %s%s\n", cfg.PublicURL, app.CallStatusPath)
 	if strings.HasPrefix(cfg.PublicURL, "http://") {
 		fmt.Fprintln(w, "  (Twilio needs a public https URL: run a tunnel and set CALLGUARD_PUBLIC_URL to it.)")
 	}

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -17,8 +18,10 @@ import (
 	"github.com/callguard/callguard/examples/server/internal/metrics"
 	"github.com/callguard/callguard/examples/server/internal/pipeline"
 	"github.com/callguard/callguard/examples/server/internal/store"
+	"github.com/callguard/callguard/examples/server/internal/view"
 	"github.com/callguard/callguard/media"
 	"github.com/callguard/callguard/media/mediatest"
+	"github.com/callguard/callguard/notify"
 )
 
 // A failing vendor gives Unknown verdicts that are stored with their
@@ -99,5 +102,101 @@ func TestVendorErrorsAreStored(t *testing.T) {
 	}
 	if mgr.Active() != 0 {
 		t.Fatal("active after shutdown")
+	}
+}
+
+// A detection stopped elsewhere while this replica holds its stream (the
+// API on another replica) still gets this replica's final summary; its
+// status stays stopped and call.ended reports it.
+func TestSummaryStoredWhenStoppedElsewhere(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, t.TempDir()+"/p.db", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	det := detect.DetectorFunc(func(ctx context.Context, c detect.Clip) (detect.Verdict, error) {
+		return detect.Verdict{Label: detect.Real, Score: 0.1, Vendor: "test"}, nil
+	})
+	type ended struct{ status, decision string }
+	endedCh := make(chan ended, 4)
+	m := metrics.New()
+	mgr := pipeline.New(pipeline.Options{Store: st, Detector: det, Window: 500 * time.Millisecond,
+		MinSpeech: 100 * time.Millisecond, Metrics: m,
+		Publish: func(_ context.Context, typ, _ string, data any) {
+			if e, ok := data.(view.CallEnded); ok && typ == notify.TypeCallEnded {
+				endedCh <- ended{e.Status, e.Decision}
+			}
+		}})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := media.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		_ = mgr.Serve(r.Context(), s, nil)
+	}))
+	defer srv.Close()
+
+	call, err := mediatest.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), mediatest.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d store.Detection
+	for {
+		d, err = st.ActiveDetection(ctx, call.CallSid(), "inbound")
+		if err == nil && d.Status == store.DetectionActive && mgr.Live(d.ID) {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("detection never went live: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Another replica stops it: no summary, the stream stays here.
+	if _, err := st.UpdateDetection(ctx, d.ID, store.DetectionUpdate{Status: store.DetectionStopped}); err != nil {
+		t.Fatal(err)
+	}
+	if err := call.SendPCM(ctx, "inbound", resembletest.Voice(8000, 8000, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := call.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var e ended
+	select {
+	case e = <-endedCh:
+	case <-ctx.Done():
+		t.Fatal("no call.ended")
+	}
+	got, err := st.GetDetection(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Windows int `json:"windows"`
+	}
+	if err := json.Unmarshal(got.Summary, &sum); err != nil || sum.Windows != 2 {
+		t.Fatalf("summary %s (%v), want 2 windows", got.Summary, err)
+	}
+	if got.Status != store.DetectionStopped || e.status != string(store.DetectionStopped) || e.decision == "" {
+		t.Fatalf("detection %+v, call.ended %+v", got, e)
+	}
+	if n := testutil.ToFloat64(m.Errors.WithLabelValues("store")); n != 0 {
+		t.Fatalf("%v store errors counted", n)
+	}
+}
+
+// The stored summary is detect.Summary's snake_case JSON plus simulated.
+func TestSummaryJSON(t *testing.T) {
+	b, err := json.Marshal(pipeline.Summary{Summary: detect.Summary{Windows: 3, Speech: 2, Judged: 2, Fake: 1,
+		MaxScore: 0.9, MeanScore: 0.5, Decision: detect.LikelyFake, Alerted: true, Errors: 1, Skipped: 1}, Simulated: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"windows":3,"speech":2,"judged":2,"fake":1,"max_score":0.9,"mean_score":0.5,"decision":"likely_fake",` +
+		`"alerted":true,"errors":1,"skipped":1,"simulated":true}`
+	if string(b) != want {
+		t.Fatalf("summary JSON\n got %s\nwant %s", b, want)
 	}
 }

@@ -216,13 +216,19 @@ func (m *Manager) Live(id string) bool {
 // persisting its last window and summary. It reports false when the
 // detection is not live here.
 func (m *Manager) StopDetection(ctx context.Context, id string) bool {
+	return m.EndDetection(ctx, id, "stopped through the API")
+}
+
+// EndDetection is StopDetection with the reason recorded in the call.ended
+// event, e.g. "call completed" when Twilio reports the call over.
+func (m *Manager) EndDetection(ctx context.Context, id, reason string) bool {
 	m.mu.Lock()
 	tr := m.tracks[id]
 	m.mu.Unlock()
 	if tr == nil {
 		return false
 	}
-	m.finishTrack(ctx, tr, store.DetectionStopped, "stopped through the API")
+	m.finishTrack(ctx, tr, store.DetectionStopped, reason)
 	return true
 }
 

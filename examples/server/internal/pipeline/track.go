@@ -76,19 +76,13 @@ func (m *Manager) openTrack(ctx context.Context, start *media.Start, name string
 	return tr, nil
 }
 
-// Summary is the JSON stored as a detection's summary.
+// Summary is the JSON stored as a detection's summary: detect.Summary
+// (snake_case fields: windows, speech, judged, fake, max_score, mean_score,
+// decision, alerted, errors, skipped) and whether the verdicts are
+// simulated.
 type Summary struct {
-	Windows   int     `json:"windows"`    // windows cut
-	Speech    int     `json:"speech"`     // windows with speech
-	Judged    int     `json:"judged"`     // windows the vendor answered
-	Fake      int     `json:"fake"`       // fake windows
-	MaxScore  float64 `json:"max_score"`  // highest judged score
-	MeanScore float64 `json:"mean_score"` // mean judged score
-	Decision  string  `json:"decision"`   // call-level decision (likely_real, likely_fake, inconclusive)
-	Alerted   bool    `json:"alerted"`    // whether the policy alerted
-	Errors    int     `json:"errors"`     // unknown verdicts
-	Skipped   int     `json:"skipped"`    // windows skipped under back-pressure
-	Simulated bool    `json:"simulated"`  // verdicts come from the simulated detector
+	detect.Summary
+	Simulated bool `json:"simulated"` // verdicts come from the simulated detector
 }
 
 // finishTrack closes the track's session once: the resampler's tail and the
@@ -118,25 +112,31 @@ func (m *Manager) finishTrack(ctx context.Context, tr *track, status store.Detec
 	if err != nil && !errors.Is(err, detect.ErrClosed) {
 		tr.log.Warn("closing detection session", "err", err)
 	}
-	s := Summary{Windows: sum.Windows, Speech: sum.Speech, Judged: sum.Judged, Fake: sum.Fake,
-		MaxScore: sum.MaxScore, MeanScore: sum.MeanScore, Decision: string(sum.Decision), Alerted: sum.Alerted,
-		Errors: sum.Errors, Skipped: sum.Skipped, Simulated: m.o.Simulated}
+	s := Summary{Summary: sum, Simulated: m.o.Simulated}
 	sj, _ := json.Marshal(s)
 	u := store.DetectionUpdate{Status: status, Summary: sj}
 	if status == store.DetectionFailed {
 		u.Error = reason
 	}
-	if _, err := m.o.Store.UpdateDetection(cctx, tr.detection.ID, u); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			tr.log.Info("detection already ended elsewhere; summary not stored", "err", err)
-		} else {
-			m.countErr("store")
-			tr.log.Error("storing summary failed", "err", err)
+	_, err = m.o.Store.UpdateDetection(cctx, tr.detection.ID, u)
+	var te *store.TransitionError
+	if errors.As(err, &te) {
+		// Ended elsewhere: stopped through the API on a replica that does not
+		// hold this stream, or by a stream status callback. This replica
+		// holds the audio, so its summary is the final one.
+		tr.log.Info("detection already ended elsewhere; storing its final summary", "stored_status", string(te.From))
+		var d store.Detection
+		if d, err = m.o.Store.SetDetectionSummary(cctx, tr.detection.ID, sj); err == nil {
+			status = d.Status
 		}
 	}
+	if err != nil {
+		m.countErr("store")
+		tr.log.Error("storing summary failed", "err", err)
+	}
 	tr.log.Info("detection ended", "status", string(status), "reason", reason, "windows", s.Windows,
-		"decision", s.Decision)
+		"decision", string(s.Decision))
 	m.o.Publish(cctx, notify.TypeCallEnded, tr.detection.CallSid, view.CallEnded{DetectionID: tr.detection.ID,
-		Track: tr.name, StreamSid: tr.detection.StreamSid, Status: string(status), Decision: s.Decision,
+		Track: tr.name, StreamSid: tr.detection.StreamSid, Status: string(status), Decision: string(s.Decision),
 		Summary: sj, Reason: reason})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -194,6 +195,43 @@ func (s *sqlStore) UpdateDetection(ctx context.Context, id string, u DetectionUp
 	})
 	if err != nil {
 		return Detection{}, fmt.Errorf("store: update detection: %w", err)
+	}
+	return out, nil
+}
+
+// SetDetectionSummary implements Store.
+func (s *sqlStore) SetDetectionSummary(ctx context.Context, id string, summary json.RawMessage) (Detection, error) {
+	if len(summary) == 0 {
+		return Detection{}, invalid("detection summary", "empty")
+	}
+	if err := checkJSON("detection summary", summary); err != nil {
+		return Detection{}, err
+	}
+	var out Detection
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		d, err := scanDetection(tx.QueryRowContext(ctx, s.rebind(`UPDATE detections SET summary = ?, updated_at = ?
+			WHERE id = ? AND status IN ('stopped', 'failed')
+			RETURNING `+detectionCols), jv(summary), s.tv(s.nowUTC()), id))
+		if err == nil {
+			out = d
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var cur string
+		err = tx.QueryRowContext(ctx, s.rebind(`SELECT status FROM detections WHERE id = ?`), id).Scan(&cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("detection %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		return &ConflictError{What: "detection summary", Existing: id,
+			Reason: fmt.Sprintf("detection is %s; its summary is stored when it ends", cur)}
+	})
+	if err != nil {
+		return Detection{}, fmt.Errorf("store: set detection summary: %w", err)
 	}
 	return out, nil
 }

@@ -67,6 +67,15 @@ type Store interface {
 	// active. Any other move returns a *TransitionError (which wraps
 	// ErrConflict); an unknown ID returns ErrNotFound.
 	UpdateDetection(ctx context.Context, id string, u DetectionUpdate) (Detection, error)
+	// SetDetectionSummary replaces the summary of a stopped or failed
+	// detection and leaves its status, StoppedAt and Error as they are. It
+	// is how the replica holding a stream stores the final summary of a
+	// detection that another replica (or a stream status callback) already
+	// ended, after UpdateDetection refused the move with a
+	// *TransitionError. summary must be non-empty valid JSON (ErrInvalid);
+	// a starting or active detection returns a *ConflictError (its summary
+	// is set by UpdateDetection when it ends); an unknown ID ErrNotFound.
+	SetDetectionSummary(ctx context.Context, id string, summary json.RawMessage) (Detection, error)
 	// ListDetections lists detections matching f, newest first.
 	ListDetections(ctx context.Context, f DetectionFilter, page PageRequest) (Page[Detection], error)
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -31,6 +32,7 @@ var suite = []struct {
 	{"Calls", testCalls},
 	{"Streams", testStreams},
 	{"DetectionLifecycle", testDetectionLifecycle},
+	{"SummaryAfterEnd", testSummaryAfterEnd},
 	{"DoubleStartConflicts", testDoubleStart},
 	{"ConcurrentStartOneWins", testConcurrentStart},
 	{"ListDetections", testListDetections},
@@ -232,6 +234,75 @@ func testDetectionLifecycle(t *testing.T, open factory) {
 	if f.Status != DetectionFailed || f.Error != "31920 stream failed" || f.StoppedAt.IsZero() {
 		t.Errorf("failed %+v", f)
 	}
+}
+
+// A detection ended elsewhere (stopped through the API on a replica that
+// does not hold its stream) still gets the holder's final summary, and
+// keeps its status, stop time and error.
+func testSummaryAfterEnd(t *testing.T, open factory) {
+	s := open(t, &Options{Now: fixedClock()})
+	d := must[Detection](t)(s.CreateDetection(ctx, Detection{CallSid: "CA1", Track: "inbound"}))
+	must[Detection](t)(s.UpdateDetection(ctx, d.ID, DetectionUpdate{Status: DetectionActive, StreamSid: "MZ1"}))
+
+	// Starting or active: the summary comes with UpdateDetection, not here.
+	_, err := s.SetDetectionSummary(ctx, d.ID, json.RawMessage(`{"windows":1}`))
+	var ce *ConflictError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrConflict) {
+		t.Fatalf("summary on an active detection: %v", err)
+	}
+	if got := must[Detection](t)(s.GetDetection(ctx, d.ID)); len(got.Summary) != 0 || got.Status != DetectionActive {
+		t.Fatalf("refused summary changed the row: %+v", got)
+	}
+
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+	stopped := must[Detection](t)(s.UpdateDetection(ctx, d.ID, DetectionUpdate{Status: DetectionStopped, At: at}))
+	_, err = s.UpdateDetection(ctx, d.ID, DetectionUpdate{Status: DetectionStopped, Summary: json.RawMessage(`{"windows":9}`)})
+	var te *TransitionError
+	if !errors.As(err, &te) {
+		t.Fatalf("stopped → stopped: %v", err)
+	}
+	summary := json.RawMessage(`{"windows":9,"fake":2,"decision":"likely_fake"}`)
+	got := must[Detection](t)(s.SetDetectionSummary(ctx, d.ID, summary))
+	if got.Status != DetectionStopped || !got.StoppedAt.Equal(at) || got.StreamSid != "MZ1" || got.Error != "" ||
+		!jsonEqual(got.Summary, summary) || !got.UpdatedAt.After(stopped.UpdatedAt) {
+		t.Fatalf("after SetDetectionSummary %+v (stopped %+v)", got, stopped)
+	}
+	if again := must[Detection](t)(s.GetDetection(ctx, d.ID)); !jsonEqual(again.Summary, summary) || again.Status != DetectionStopped {
+		t.Fatalf("stored %+v", again)
+	}
+	// A later summary replaces the earlier one.
+	repl := json.RawMessage(`{"windows":10}`)
+	if got := must[Detection](t)(s.SetDetectionSummary(ctx, d.ID, repl)); !jsonEqual(got.Summary, repl) {
+		t.Fatalf("replaced %+v", got)
+	}
+
+	// A failed detection keeps its error.
+	f := must[Detection](t)(s.CreateDetection(ctx, Detection{CallSid: "CA1", Track: "outbound"}))
+	must[Detection](t)(s.UpdateDetection(ctx, f.ID, DetectionUpdate{Status: DetectionFailed, Error: "31921 stream closed"}))
+	if got := must[Detection](t)(s.SetDetectionSummary(ctx, f.ID, summary)); got.Status != DetectionFailed ||
+		got.Error != "31921 stream closed" || !jsonEqual(got.Summary, summary) {
+		t.Fatalf("failed detection after summary %+v", got)
+	}
+
+	_, err = s.SetDetectionSummary(ctx, "det_nope", summary)
+	mustErr(t, err, ErrNotFound)
+	for _, bad := range []json.RawMessage{nil, json.RawMessage(`{"windows":`)} {
+		_, err = s.SetDetectionSummary(ctx, d.ID, bad)
+		mustErr(t, err, ErrInvalid)
+	}
+	if got := must[Detection](t)(s.GetDetection(ctx, d.ID)); !jsonEqual(got.Summary, repl) {
+		t.Fatalf("invalid summaries changed the row: %+v", got)
+	}
+}
+
+// jsonEqual compares JSON values, ignoring the formatting PostgreSQL's
+// jsonb applies.
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 func testDoubleStart(t *testing.T, open factory) {
