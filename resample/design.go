@@ -7,15 +7,13 @@ import (
 
 // spec holds the numbers behind a Quality. Edges are fractions of the lower
 // of the two Nyquist frequencies; the cutoff sits half-way between them.
+// Down-sampling ignores stop and puts the stopband edge at the output
+// Nyquist frequency (1.0), so that no tone above it aliases.
 type spec struct {
 	pass, stop float64 // passband and stopband edges
 	atten      float64 // Kaiser design stopband attenuation, dB
 	attenUp    float64 // if non-zero, atten for up-sampling (L > M)
-	// halfband, when non-zero, is the length of a minimax (equiripple)
-	// half-band prototype used for 2x down-sampling instead of the Kaiser
-	// design: the same stopband edge with about 7 dB more attenuation for
-	// its length.
-	halfband int
+	attenDown  float64 // if non-zero, atten for down-sampling (M > L)
 	// lowDelay selects the low-delay interpolator of lowdelay.go for 2x
 	// up-sampling (8 kHz -> 16 kHz: 146 dB image rejection within the 3 ms
 	// budget at High).
@@ -31,9 +29,9 @@ func specFor(q Quality) (spec, bool) {
 	case Medium:
 		return spec{pass: 0.80, stop: 1.20, atten: 90}, true
 	case High:
-		return spec{pass: 0.85, stop: 1.15, atten: 120, attenUp: 130, halfband: 119, lowDelay: true}, true
+		return spec{pass: 0.85, stop: 1.15, atten: 120, attenUp: 130, attenDown: 140, lowDelay: true}, true
 	case VeryHigh:
-		return spec{pass: 0.90, stop: 1.10, atten: 140}, true
+		return spec{pass: 0.90, stop: 1.10, atten: 140, attenDown: 150}, true
 	}
 	return spec{}, false
 }
@@ -64,6 +62,9 @@ type table struct {
 	// holds coef[j] for j = a*M+b, a in [subStart[b], subStart[b]+len(sub[b])).
 	sub      [][]float32
 	subStart []int
+	// pairs, when set, replaces sub: the same taps grouped in mirror pairs
+	// of a linear-phase filter (kernel_pair.go).
+	pairs []subPair
 }
 
 // mode selects the kernel layout.
@@ -128,27 +129,35 @@ func design(l, m int, q Quality) (*table, error) {
 	r := max(l, m)
 	// Normalised to the prototype rate L*inRate: lower Nyquist is 1/(2r).
 	nyq := 1 / (2 * float64(r))
-	df := (sp.stop - sp.pass) * nyq
+	pass, stop := sp.pass, sp.stop
 	atten := sp.atten
-	if l > m && sp.attenUp > 0 {
+	down := m > l
+	switch {
+	case down:
+		// Down-sampling: the stopband starts at the output Nyquist
+		// frequency, so nothing above it can alias into the output.
+		stop = 1
+		if sp.attenDown > 0 {
+			atten = sp.attenDown
+		}
+	case sp.attenUp > 0:
 		atten = sp.attenUp
 	}
+	cut := 1.0 // cutoff, fraction of the lower Nyquist: half-way between the edges
+	if down {
+		cut = (pass + stop) / 2
+	}
+	df := (stop - pass) * nyq
 	n := kaiserLength(atten, df)
-	half := r == 2 && min(l, m) == 1
+	half := r == 2 && min(l, m) == 1 && cut == 1
 	if half && (n-1)%4 != 2 {
 		n += 2 // half-band: make the outermost taps non-zero
 	}
 	// special: a prototype that is not a Kaiser-windowed sinc.
 	var special []float64
 	specialDelay := 0
-	switch {
-	case half && l == 2 && sp.lowDelay:
+	if half && l == 2 && sp.lowDelay {
 		special, specialDelay = lowDelayHalfband()
-	case half && m == 2 && sp.halfband > 0:
-		special, _ = minimaxHalfband(sp.halfband, sp.stop*nyq)
-		specialDelay = (sp.halfband - 1) / 2
-	}
-	if special != nil {
 		n = len(special)
 	}
 	if n > MaxTaps {
@@ -166,20 +175,25 @@ func design(l, m int, q Quality) (*table, error) {
 		if special != nil {
 			break
 		}
-		k := i - d // offset from centre; zero crossings every r samples
+		k := i - d // offset from centre; zero crossings every r/cut samples
 		var s float64
 		switch {
 		case k == 0:
 			s = 1
-		case k%r == 0:
+		case cut == 1 && k%r == 0:
 			s = 0 // exact zero: Nyquist (r-th band) filter
 		default:
-			x := math.Pi * float64(k) / float64(r)
+			x := math.Pi * float64(k) * cut / float64(r)
 			s = math.Sin(x) / x
 		}
 		u := float64(k) / float64(d)
 		w := besselI0(beta*math.Sqrt(max(0, 1-u*u))) / i0b
-		h[i] = s * w // gain L * 2*fc = L/r; normalised per phase below
+		h[i] = s * w // gain L * 2*fc = L*cut/r; normalised per phase below
+	}
+	if special == nil {
+		for i := range d { // exactly linear phase: mirror pairs equal
+			h[n-1-i] = h[i]
+		}
 	}
 	// Split into L phases: phase p holds h[k*L+p], k = 0.. ; reverse each so
 	// the inner product runs forward over the input window.
@@ -216,6 +230,9 @@ func design(l, m int, q Quality) (*table, error) {
 	case l == 1 && m <= maxFastFactor:
 		t.mode = modeDown
 		t.buildSub()
+		if !t.buildPairs() {
+			t.pairs = nil
+		}
 	}
 	return t, nil
 }

@@ -185,7 +185,17 @@ func (r *Resampler) runDown(maxOut int) []float32 {
 		return out
 	}
 	clear(out)
+	for i := range t.pairs {
+		sp := &t.pairs[i]
+		kk := len(sp.c)
+		x := r.tmp[sp.bx*w+sp.x0 : sp.bx*w+sp.x0+a+kk-1]
+		y := r.tmp[sp.by*w+sp.y0 : sp.by*w+sp.y0+a+kk-1]
+		r.fir.runPair(out, x, y, sp.c)
+	}
 	for b := range m {
+		if len(t.pairs) > 0 {
+			break
+		}
 		sub := t.sub[b]
 		if len(sub) == 0 {
 			continue
@@ -214,14 +224,28 @@ type firKernel struct {
 	asm bool
 	xs  []float32 // 64 + longest filter - 1
 	ds  [64]float32
+	// pair kernel (kernel_pair.go): AVX-512 blocks, and scratch for a
+	// padded block of up to 128 outputs.
+	avx512 bool
+	px, py []float32 // 128 + longest filter - 1 each
+	pd     []float32 // 128
 }
 
 func newFIRKernel(asm bool, maxTaps int) firKernel {
-	k := firKernel{asm: asm}
+	k := firKernel{asm: asm, avx512: asm && hasAVX512()}
 	if asm {
 		k.xs = make([]float32, 64+maxTaps)
 	}
 	return k
+}
+
+// withPairs adds the scratch of the pair kernel (down-sampling only).
+func (k *firKernel) withPairs(maxTaps int) {
+	if k.asm {
+		k.px = make([]float32, 128+maxTaps)
+		k.py = make([]float32, 128+maxTaps)
+		k.pd = make([]float32, 128)
+	}
 }
 
 // run computes dst[i] += sum_k c[k]*x[i+k]; len(x) >= len(dst)+len(c)-1.

@@ -15,6 +15,21 @@ func hasFIRAsm() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
 //go:noescape
 func firAsm(dst, x, c []float32)
 
+// hasAVX512 reports whether the AVX-512 pair kernel can run.
+func hasAVX512() bool { return hasFIRAsm() && cpu.X86.HasAVX512F }
+
+// firPair512Asm is firPairAsm for one block of len(dst) = 16*V outputs,
+// V in 1..8 (other lengths do nothing), bit-identical per output.
+//
+//go:noescape
+func firPair512Asm(dst, x, y, c []float32)
+
+// firPairAsm is firPairGo with AVX2/FMA (fused) for the first
+// len(dst)&^31 outputs, 32 per block (see runPair).
+//
+//go:noescape
+func firPairAsm(dst, x, y, c []float32)
+
 // f32ToInt16Asm converts the first len(src)&^15 samples with
 // round-to-nearest-even and int16 saturation (VCVTPS2DQ, VPACKSSDW).
 //

@@ -6,6 +6,12 @@ func hasFIRAsm() bool { return false }
 
 func firAsm(dst, x, c []float32) { firGo(dst, x, c) }
 
+func firPairAsm(dst, x, y, c []float32) { firPairGo(dst[:len(dst)&^31], x, y, c) }
+
+func hasAVX512() bool { return false }
+
+func firPair512Asm(dst, x, y, c []float32) { firPairGo(dst, x, y, c) }
+
 func f32ToInt16(dst []int16, src []float32, asm bool) { f32ToInt16Go(dst, src) }
 
 func int16ToF32(dst []float32, src []int16, asm bool) { int16ToF32Go(dst, src) }

@@ -133,3 +133,152 @@ func TestPortableKernel(t *testing.T) {
 		})
 	}
 }
+
+// TestFIRPairAsmMatchesGo checks the pair kernels (AVX2 blocks of 32,
+// AVX-512 blocks of 16..128, padded tails, in place or in scratch) against
+// firPairGo: bit for bit on data whose sums are exact, and to rounding on
+// random data.
+func TestFIRPairAsmMatchesGo(t *testing.T) {
+	if !hasFIRAsm() {
+		t.Skip("no assembly kernel on this CPU/build")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, exact := range []bool{true, false} {
+		for _, n := range []int{1, 5, 16, 31, 32, 33, 53, 64, 80, 96, 127, 128, 131, 200, 300} {
+			for _, taps := range []int{1, 2, 8, 15, 16, 17, 55, 110, 165} {
+				x := make([]float32, n+taps-1+160)
+				y := make([]float32, n+taps-1+160)
+				c := make([]float32, taps)
+				for i := range x {
+					if exact {
+						x[i], y[i] = float32(rng.IntN(64)-32), float32(rng.IntN(64)-32)
+					} else {
+						x[i], y[i] = float32(rng.NormFloat64()*10000), float32(rng.NormFloat64()*10000)
+					}
+				}
+				for i := range c {
+					if exact {
+						c[i] = float32(rng.IntN(16) - 8)
+					} else {
+						c[i] = float32(rng.NormFloat64())
+					}
+				}
+				want := make([]float32, n)
+				for i := range want {
+					want[i] = float32(i)
+				}
+				firPairGo(want, x, y, c)
+				for _, avx512 := range []bool{false, true} {
+					if avx512 && !hasAVX512() {
+						continue
+					}
+					for _, inPlace := range []bool{false, true} {
+						k := newFIRKernel(true, taps)
+						k.withPairs(taps)
+						k.avx512 = avx512
+						got := make([]float32, n, n+128)
+						xs, ys := x[:n+taps-1:n+taps-1], y[:n+taps-1:n+taps-1]
+						if inPlace {
+							got = got[:n:cap(got)]
+							xs, ys = x[:n+taps-1], y[:n+taps-1]
+						} else {
+							got = got[:n:n]
+						}
+						for i := range got {
+							got[i] = float32(i)
+						}
+						k.runPair(got, xs, ys, c)
+						for i := range got {
+							scale := 0.0
+							for j := range c {
+								scale += math.Abs(float64(c[j] * (x[i+j] + y[i+taps-1-j])))
+							}
+							if d := math.Abs(float64(got[i] - want[i])); (exact && d != 0) || d > 1e-5*scale+1e-3 {
+								t.Fatalf("exact=%v n=%d taps=%d avx512=%v inPlace=%v: dst[%d] asm %g, go %g", exact, n, taps, avx512, inPlace, i, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestFIRPairBlocksIdentical: the AVX-512 and AVX2 pair kernels give the
+// very same value for every output (one order of operations), so a stream
+// is bit-identical whichever block sizes its chunking produces.
+func TestFIRPairBlocksIdentical(t *testing.T) {
+	if !hasAVX512() {
+		t.Skip("no AVX-512 on this CPU/build")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, taps := range []int{3, 55, 110} {
+		n := 128
+		x := make([]float32, n+taps-1)
+		y := make([]float32, n+taps-1)
+		c := make([]float32, taps)
+		for i := range x {
+			x[i], y[i] = float32(rng.NormFloat64()*10000), float32(rng.NormFloat64()*10000)
+		}
+		for i := range c {
+			c[i] = float32(rng.NormFloat64())
+		}
+		a := make([]float32, n)
+		firPairAsm(a, x, y, c)
+		for v := 1; v <= 8; v++ {
+			b := make([]float32, n)
+			for s := 0; s+16*v <= n; s += 16 * v {
+				firPair512Asm(b[s:s+16*v], x[s:], y[s:], c)
+			}
+			m := n / (16 * v) * 16 * v
+			if !slices.Equal(a[:m], b[:m]) {
+				t.Fatalf("taps=%d: AVX-512 blocks of %d differ from AVX2", taps, 16*v)
+			}
+		}
+	}
+}
+
+// TestStreamingExactFloat32 checks bit-exact streaming on float output,
+// where int16 rounding cannot hide a difference: chunkings give the pair
+// kernel blocks of every size (1 to 8 vectors, padded in place or in
+// scratch), and each output must still come out the same.
+func TestStreamingExactFloat32(t *testing.T) {
+	x := make([]float32, 6000)
+	for i, v := range noise(len(x), 9) {
+		x[i] = float32(v) / 32768
+	}
+	for _, c := range [][2]int{{16000, 8000}, {48000, 16000}, {48000, 8000}, {32000, 8000}, {7, 3}} {
+		for _, q := range []Quality{High, VeryHigh} {
+			for _, portable := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%v/%d-%d/portable=%v", q, c[0], c[1], portable), func(t *testing.T) {
+					opts := []Option{WithQuality(q)}
+					if portable {
+						opts = append(opts, withPortableKernel())
+					}
+					r, err := New(c[0], c[1], opts...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := r.FlushFloat32(r.ProcessFloat32(nil, x))
+					rng := rand.New(rand.NewPCG(4, 5))
+					for name, size := range map[string]func() int{
+						"1":      func() int { return 1 },
+						"160":    func() int { return 160 },
+						"random": func() int { return 1 + rng.IntN(1500) },
+					} {
+						var got []float32
+						for rest := x; len(rest) > 0; {
+							n := min(size(), len(rest))
+							got = r.ProcessFloat32(got, rest[:n])
+							rest = rest[n:]
+						}
+						got = r.FlushFloat32(got)
+						if !slices.Equal(got, want) {
+							t.Errorf("chunks of %s: float output differs from one call", name)
+						}
+					}
+				})
+			}
+		}
+	}
+}

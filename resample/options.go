@@ -3,7 +3,8 @@ package resample
 import "fmt"
 
 // Quality selects the filter: a linear-phase Kaiser-windowed sinc, or at
-// High a minimax half-band for 2:1 and a low-delay interpolator for 1:2.
+// High a low-delay interpolator for 1:2. Down-sampling filters stop at the
+// output Nyquist frequency.
 // The package documentation gives the numbers (passband, stopband, taps,
 // delay).
 type Quality int

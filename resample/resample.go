@@ -97,7 +97,12 @@ func New(inRate, outRate int, opts ...Option) (*Resampler, error) {
 	case modeDown:
 		r.rows = maxBlockOut
 		r.sw = (t.phases[0].n+m+r.block)/m + 2
-		r.tmp = make([]float32, m*r.sw)
+		// Slack past the last stream lets the pair kernel run a padded
+		// block in place (kernel_pair.go).
+		r.tmp = make([]float32, m*r.sw+128+maxN)
+		if len(t.pairs) > 0 {
+			r.fir.withPairs(maxN)
+		}
 	}
 	r.Reset()
 	return r, nil

@@ -2,6 +2,11 @@ package resample
 
 import "math"
 
+// Design tools used by the tests only: lstsq for the low-delay
+// interpolator's design (lowdelay_test.go), and minimaxHalfband, the best
+// linear-phase 2x filter within a length, which the low-delay interpolator
+// is compared against.
+
 // minimaxHalfband designs an n-tap half-band prototype (n = 4J-1, centre
 // tap 1/2, even offsets zero) whose stopband [stop, 1/2] (cycles per
 // sample) has minimal peak gain, by Lawson's iteratively reweighted least
