@@ -2,6 +2,8 @@ package pgnotify
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/callguard/callguard/notify"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -23,6 +26,8 @@ const (
 	DefaultMinBackoff    = 100 * time.Millisecond
 	DefaultMaxBackoff    = 10 * time.Second
 	DefaultBatchSize     = 500
+	// DefaultPublishAttempts is the zero Options.PublishAttempts.
+	DefaultPublishAttempts = 5
 )
 
 // Bridge errors.
@@ -65,6 +70,12 @@ type Options struct {
 	// BatchSize bounds the rows read per catch-up query. Default
 	// DefaultBatchSize.
 	BatchSize int
+	// PublishAttempts bounds how often Publish tries to store an event
+	// when the connection is lost or the server shuts it down. Retries
+	// are idempotent (each Publish carries a unique key), so an event is
+	// stored once even when an attempt committed but its answer was lost.
+	// Default DefaultPublishAttempts.
+	PublishAttempts int
 	// Logger receives reconnects and delivery errors. Nil discards.
 	Logger *slog.Logger
 }
@@ -161,6 +172,9 @@ func New(pool *pgxpool.Pool, local notify.Notifier, opts Options) (*Bridge, erro
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = DefaultBatchSize
 	}
+	if opts.PublishAttempts <= 0 {
+		opts.PublishAttempts = DefaultPublishAttempts
+	}
 	if opts.Backfill < 0 {
 		opts.Backfill = 0
 	}
@@ -206,17 +220,82 @@ func (b *Bridge) Publish(ctx context.Context, e notify.Event) (notify.Event, err
 	if len(e.Data) > 0 {
 		data = string(e.Data)
 	}
+	key, err := publishKey()
+	if err != nil {
+		return e, fmt.Errorf("pgnotify: publish: %w", err)
+	}
+	return b.publish(ctx, e, data, key)
+}
+
+// publish stores e under key, retrying transient failures; a key already
+// stored means an earlier attempt committed, and its ID is returned.
+func (b *Bridge) publish(ctx context.Context, e notify.Event, data any, key string) (notify.Event, error) {
 	q := `WITH l AS (SELECT pg_advisory_xact_lock($1::int4, $2::int4)),
-ins AS (INSERT INTO ` + b.table + ` (type, call_sid, time, data)
-	SELECT $3::text, $4::text, $5::timestamptz, $6::json FROM l RETURNING id)
+ins AS (INSERT INTO ` + b.table + ` (type, call_sid, time, data, publish_key)
+	SELECT $3::text, $4::text, $5::timestamptz, $6::json, $8::text FROM l
+	ON CONFLICT (publish_key) DO NOTHING RETURNING id)
 SELECT id, pg_notify($7::text, id::text) FROM ins`
 	var id int64
-	if err := b.pool.QueryRow(ctx, q, lockClass, b.lockKey, e.Type, e.CallSid, e.Time, data, b.opts.Channel).Scan(&id, nil); err != nil {
-		return e, fmt.Errorf("pgnotify: publish: %w", err)
+	backoff := b.opts.MinBackoff
+	for attempt := 1; ; attempt++ {
+		err := b.pool.QueryRow(ctx, q, lockClass, b.lockKey, e.Type, e.CallSid, e.Time, data, b.opts.Channel, key).Scan(&id, nil)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// An earlier attempt committed before its connection was lost:
+			// the row (and its NOTIFY) exist already.
+			err = b.pool.QueryRow(ctx, `SELECT id FROM `+b.table+` WHERE publish_key = $1`, key).Scan(&id)
+		}
+		if err == nil {
+			break
+		}
+		if attempt >= b.opts.PublishAttempts || !retryable(err) || ctx.Err() != nil {
+			return e, fmt.Errorf("pgnotify: publish (attempt %d): %w", attempt, err)
+		}
+		b.log.Warn("pgnotify: publish failed, retrying", "attempt", attempt, "err", err)
+		if err := sleep(ctx, backoff); err != nil {
+			return e, fmt.Errorf("pgnotify: publish: %w", err)
+		}
+		backoff = min(2*backoff, b.opts.MaxBackoff)
 	}
 	b.published.Add(1)
 	e.ID = formatID(id)
 	return e, nil
+}
+
+// publishKey returns a random key that makes retries of one Publish
+// idempotent.
+func publishKey() (string, error) {
+	var k [16]byte
+	if _, err := rand.Read(k[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(k[:]), nil
+}
+
+// retryable reports whether a failed publish may succeed if tried again:
+// lost connections, administrator shutdowns, serialization failures and
+// resource exhaustion. Errors in the statement or its data are final.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code[:min(2, len(pgErr.Code))] {
+		case "08", "57", "40", "53":
+			return true
+		}
+		return false
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Prune deletes rows older than Options.Retention and returns how many.

@@ -455,3 +455,88 @@ func TestRunPrunes(t *testing.T) {
 		t.Errorf("old rows left: %d, %v", n, err)
 	}
 }
+
+func TestPublishRetriesLostConnections(t *testing.T) {
+	_, table := testDB(t)
+	// The publishers' pool gets its own application_name so that the test
+	// can kill exactly its connections (the listener's too, which shares
+	// the configuration) while events are being published.
+	b := make([]byte, 6)
+	rand.Read(b)
+	app := "cg_pub_" + hex.EncodeToString(b)
+	cfg, err := pgxpool.ParseConfig(os.Getenv("CALLGUARD_TEST_DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = app
+	pub, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	killer, _ := testDB(t)
+
+	rec := newRecorder()
+	br := startBridge(t, pub, table, rec, Options{})
+	const n = 150
+	var want []string
+	stop := make(chan struct{})
+	killed := make(chan int)
+	go func() {
+		kills := 0
+		defer func() { killed <- kills }()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(15 * time.Millisecond):
+			}
+			var k int
+			if err := killer.QueryRow(context.Background(),
+				"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", app).Scan(&k); err == nil {
+				kills += k
+			}
+		}
+	}()
+	for i := range n {
+		e, err := br.Publish(context.Background(), event(i, "CA1"))
+		if err != nil {
+			close(stop)
+			<-killed
+			t.Fatalf("publish %d: %v", i, err)
+		}
+		want = append(want, e.ID)
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	if kills := <-killed; kills == 0 {
+		t.Fatal("no connection was killed; the test proved nothing")
+	}
+	checkOnceInOrder(t, "replica", rec.waitFor(t, n), want)
+}
+
+func TestPublishKeyIsIdempotent(t *testing.T) {
+	pool, table := testDB(t)
+	rec := newRecorder()
+	br := startBridge(t, pool, table, rec, Options{})
+	e := event(1, "CA1")
+	first, err := br.publish(context.Background(), e, string(e.Data), "same-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := br.publish(context.Background(), e, string(e.Data), "same-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.ID != again.ID {
+		t.Fatalf("retried publish stored a second row: %s then %s", first.ID, again.ID)
+	}
+	var rows int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 {
+		t.Fatalf("%d rows, want 1", rows)
+	}
+	checkOnceInOrder(t, "replica", rec.waitFor(t, 1), []string{first.ID})
+}

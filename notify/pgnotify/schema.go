@@ -12,9 +12,10 @@ import (
 // Options.Table is empty.
 const DefaultTable = "callguard_events"
 
-// Schema creates DefaultTable and its index. It is idempotent, so server
-// migrations can run it as is; SchemaFor gives the same for another
-// table name.
+// Schema creates DefaultTable and its indexes. It is idempotent, so server
+// migrations can run it as is (it also upgrades a table created before the
+// publish_key column existed); SchemaFor gives the same for another table
+// name. publish_key makes a retried Publish store its event once.
 const Schema = `CREATE TABLE IF NOT EXISTS "callguard_events" (
 	id bigserial PRIMARY KEY,
 	type text NOT NULL,
@@ -24,6 +25,8 @@ const Schema = `CREATE TABLE IF NOT EXISTS "callguard_events" (
 	created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS "callguard_events_created_at_idx" ON "callguard_events" (created_at);
+ALTER TABLE "callguard_events" ADD COLUMN IF NOT EXISTS publish_key text;
+CREATE UNIQUE INDEX IF NOT EXISTS "callguard_events_publish_key_idx" ON "callguard_events" (publish_key);
 `
 
 // SchemaFor returns Schema for table, which may be schema-qualified
@@ -31,7 +34,9 @@ CREATE INDEX IF NOT EXISTS "callguard_events_created_at_idx" ON "callguard_event
 func SchemaFor(table string) string {
 	name := ident(table)
 	idx := pgx.Identifier{lastPart(table) + "_created_at_idx"}.Sanitize()
+	keyIdx := pgx.Identifier{lastPart(table) + "_publish_key_idx"}.Sanitize()
 	s := strings.ReplaceAll(Schema, `"callguard_events_created_at_idx"`, idx)
+	s = strings.ReplaceAll(s, `"callguard_events_publish_key_idx"`, keyIdx)
 	return strings.ReplaceAll(s, `"callguard_events"`, name)
 }
 
