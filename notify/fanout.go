@@ -38,10 +38,18 @@ type entry struct {
 // sub is one watcher's subscription.
 type sub struct {
 	filter Filter
-	after  uint64        // deliver only IDs greater than this
-	kicked chan struct{} // closed when the watcher is evicted
-	gone   bool          // removed from the Hub; under Hub.mu
-	cut    *cutter       // nil, or aborts a write in progress on eviction
+	after  uint64  // deliver only IDs greater than this
+	gone   bool    // removed from the Hub; under Hub.mu
+	cut    *cutter // nil, or aborts a write in progress on eviction
+
+	// stop is closed, once and under Hub.mu, when the watcher must stop:
+	// evicted, the Hub closed, or its context done; why says which. One
+	// channel for all three keeps the handler's wait short: it waits on
+	// the list (or its queue), stop and the heartbeat ticker only, and
+	// no channel shared by every watcher besides the list's.
+	stop    chan struct{}
+	why     stopReason // set before stop is closed
+	stopped bool       // stop is closed; under Hub.mu
 
 	// Watchers of given calls.
 	ch chan *entry
@@ -50,6 +58,25 @@ type sub struct {
 	cur *entry        // last entry walked; owned by the handler
 	pos atomic.Uint64 // cur.seq, for Notify's lag check
 	idx int           // position in Hub.fire
+}
+
+// stopReason says why a watcher's stop channel was closed.
+type stopReason uint8
+
+const (
+	stopEvicted stopReason = iota + 1 // fell QueueSize events behind
+	stopClosed                        // the Hub was closed
+	stopDone                          // the handler's context ended
+)
+
+// stopLocked closes s.stop for the reason why, unless it is already
+// closed. Called with h.mu held.
+func (s *sub) stopLocked(why stopReason) {
+	if s.stopped {
+		return
+	}
+	s.why, s.stopped = why, true
+	close(s.stop)
 }
 
 // link appends ent to the list and returns the channel to close to wake
@@ -85,7 +112,7 @@ func (h *Hub) fanOutLocked(ent *entry) []*sub {
 	}
 	for _, s := range victims {
 		h.removeLocked(s)
-		close(s.kicked)
+		s.stopLocked(stopEvicted)
 	}
 	return victims
 }
@@ -95,7 +122,7 @@ func (h *Hub) fanOutLocked(ent *entry) []*sub {
 // been dropped from history, a TypeGap event. cut, when not nil, is fired
 // by Notify if the watcher is evicted.
 func (h *Hub) subscribe(f Filter, lastID uint64, hasLast bool, cut *cutter) (*sub, []*entry, *Event, error) {
-	s := &sub{filter: f, kicked: make(chan struct{}), cut: cut}
+	s := &sub{filter: f, stop: make(chan struct{}), cut: cut}
 	if len(f.CallSids) > 0 {
 		s.ch = make(chan *entry, h.opts.QueueSize)
 	}
@@ -213,12 +240,18 @@ func (h *Hub) pump(ctx context.Context, s *sub, k sink) {
 		defer t.Stop()
 		tick = t.C
 	}
+	release := context.AfterFunc(ctx, func() {
+		h.mu.Lock()
+		s.stopLocked(stopDone)
+		h.mu.Unlock()
+	})
+	defer release()
 	batch := make([]*entry, 0, maxBatch)
 	for {
 		select {
-		case <-s.kicked:
+		case <-s.stop:
 			// Checked first: a cut-off watcher gets nothing more.
-			k.evicted()
+			h.finish(s, k, batch)
 			return
 		default:
 		}
@@ -231,20 +264,8 @@ func (h *Hub) pump(ctx context.Context, s *sub, k sink) {
 			batch = s.collect(append(batch[:0], ent))
 		case <-wake:
 			batch = s.collect(batch[:0])
-		case <-s.kicked:
-			k.evicted()
-			return
-		case <-h.done:
-			// Deliver what was published before Close, then end.
-			for {
-				batch = s.collect(batch[:0])
-				if len(batch) == 0 || !k.send(batch) {
-					break
-				}
-			}
-			k.closed()
-			return
-		case <-ctx.Done():
+		case <-s.stop:
+			h.finish(s, k, batch)
 			return
 		case <-tick:
 			if !k.heartbeat() {
@@ -255,5 +276,22 @@ func (h *Hub) pump(ctx context.Context, s *sub, k sink) {
 		if len(batch) > 0 && !k.send(batch) {
 			return
 		}
+	}
+}
+
+// finish ends a watcher whose stop channel is closed.
+func (h *Hub) finish(s *sub, k sink, batch []*entry) {
+	switch s.why {
+	case stopEvicted:
+		k.evicted()
+	case stopClosed:
+		// Deliver what was published before Close, then end.
+		for {
+			batch = s.collect(batch[:0])
+			if len(batch) == 0 || !k.send(batch) {
+				break
+			}
+		}
+		k.closed()
 	}
 }

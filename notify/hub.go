@@ -109,7 +109,6 @@ type HubOptions struct {
 type Hub struct {
 	opts HubOptions
 	log  *slog.Logger
-	done chan struct{}
 
 	mu       sync.Mutex
 	closed   bool
@@ -163,7 +162,6 @@ func NewHub(opts HubOptions) *Hub {
 	return &Hub{
 		opts:   opts,
 		log:    log,
-		done:   make(chan struct{}),
 		hist:   history{buf: make([]*entry, opts.HistorySize)},
 		tail:   &entry{ready: make(chan struct{})},
 		byCall: make(map[string][]*sub),
@@ -268,7 +266,14 @@ func (h *Hub) Close() error {
 	defer h.mu.Unlock()
 	if !h.closed {
 		h.closed = true
-		close(h.done)
+		for _, s := range h.fire {
+			s.stopLocked(stopClosed)
+		}
+		for _, list := range h.byCall {
+			for _, s := range list {
+				s.stopLocked(stopClosed)
+			}
+		}
 	}
 	return nil
 }

@@ -556,3 +556,32 @@ func TestConcurrentNotify(t *testing.T) {
 		}
 	}
 }
+
+// TestSSEClientGone checks that a watcher whose client goes away is
+// unsubscribed without Close, for watchers of every call and of given
+// calls, and that the others still get events.
+func TestSSEClientGone(t *testing.T) {
+	h, srv := testHub(t, HubOptions{})
+	stay, _ := openSSE(t, srv.Client(), srv.URL+"/events", nil)
+	_, all := openSSE(t, smallBufClient(), srv.URL+"/events", nil)
+	_, one := openSSE(t, smallBufClient(), srv.URL+"/events?call=CA1", nil)
+	if st := h.Stats(); st.Watchers != 3 {
+		t.Fatalf("Watchers = %d, want 3", st.Watchers)
+	}
+	all.Body.Close()
+	one.Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Stats().Watchers != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Watchers = %d after two clients left, want 1", h.Stats().Watchers)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mustNotify(t, h, ev(1, TypeVerdict, "CA1"))
+	if m, err := stay.event(); err != nil || m.ID != "1" {
+		t.Fatalf("remaining watcher got %+v, %v", m, err)
+	}
+	if st := h.Stats(); st.Evicted != 0 {
+		t.Errorf("Evicted = %d, want 0", st.Evicted)
+	}
+}

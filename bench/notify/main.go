@@ -7,9 +7,22 @@
 // publishes -events events, -interval apart; each carries its publish
 // time, and every subscriber records when it has parsed the event. The
 // report gives delivery latency percentiles over all subscribers and
-// events, the time Notify took, and how many events were not delivered.
+// events, the time Notify took, how many events were not delivered, and
+// the CPU time each process spent per event.
+//
+// Each subscriber is a real TCP connection carrying a real HTTP/1.1 GET;
+// its response must be 200 with Content-Type text/event-stream. Once it
+// has read the ":ok" comment, the client reads the socket from an epoll
+// loop (see client.go) instead of a goroutine and net/http's reader, so
+// that the client, which shares the machine's cores with the server,
+// costs one read(2) per event and stream: it de-chunks the bytes, splits
+// SSE frames at the blank line and parses the publish time out of each
+// event's data.
 //
 //	go run ./bench/notify -n 10000 -events 20
+//
+// -cpuprofile writes the server's CPU profile of the publishing phase;
+// -v prints each event's latency percentiles.
 package main
 
 import (
@@ -18,7 +31,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -26,10 +38,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,17 +52,20 @@ type config struct {
 	addr     string
 	client   bool
 	profile  string
+	loops    int
+	verbose  bool
 }
 
 // result is what the client process reports, as one JSON line.
 type result struct {
-	Subscribers int             `json:"subscribers"`
-	Expected    int             `json:"expected"`
-	Received    int             `json:"received"`
-	Ended       int             `json:"ended"` // streams that ended early
-	Latencies   []time.Duration `json:"latencies"`
-	DialTime    time.Duration   `json:"dial_time"`
-	CPU         time.Duration   `json:"cpu"` // user+system time while receiving
+	Subscribers int                `json:"subscribers"`
+	Expected    int                `json:"expected"`
+	Received    int                `json:"received"`
+	Ended       int                `json:"ended"` // streams that ended early
+	Latencies   []time.Duration    `json:"latencies"`
+	DialTime    time.Duration      `json:"dial_time"`
+	CPU         time.Duration      `json:"cpu"`       // user+system time while receiving
+	PerEvent    [][3]time.Duration `json:"per_event"` // p50, p99, max of each event
 }
 
 // cpuTime returns this process's user+system CPU time so far.
@@ -74,6 +85,8 @@ func main() {
 	flag.IntVar(&c.queue, "queue", notify.DefaultQueueSize, "HubOptions.QueueSize")
 	flag.StringVar(&c.addr, "addr", "", "server address (client process only)")
 	flag.BoolVar(&c.client, "client", false, "run as the client process")
+	flag.IntVar(&c.loops, "loops", 1, "epoll loops reading the streams (client process)")
+	flag.BoolVar(&c.verbose, "v", false, "print each event's latency percentiles")
 	flag.StringVar(&c.profile, "cpuprofile", "", "write the server's CPU profile of the publishing phase to this file")
 	flag.Parse()
 	if err := raiseFileLimit(c.n + 256); err != nil {
@@ -127,7 +140,7 @@ func runServer(c config) error {
 		return err
 	}
 	cmd := exec.Command(exe, "-client", "-addr", ln.Addr().String(),
-		"-n", fmt.Sprint(c.n), "-events", fmt.Sprint(c.events))
+		"-n", fmt.Sprint(c.n), "-events", fmt.Sprint(c.events), "-loops", fmt.Sprint(c.loops))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -194,6 +207,11 @@ func runServer(c config) error {
 	fmt.Printf("CPU per event      server %v, client %v (user+system)\n",
 		(serverCPU / time.Duration(c.events)).Round(100*time.Microsecond),
 		(r.CPU / time.Duration(c.events)).Round(100*time.Microsecond))
+	if c.verbose {
+		for i, p := range r.PerEvent {
+			fmt.Printf("event %2d           p50 %v  p99 %v  max %v\n", i, p[0], p[1], p[2])
+		}
+	}
 	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("load average       %s", la)
 	}
@@ -206,119 +224,4 @@ func pct(s []time.Duration, p int) time.Duration {
 	}
 	i := (len(s)*p+99)/100 - 1
 	return s[max(0, min(i, len(s)-1))].Round(10 * time.Microsecond)
-}
-
-func runClients(c config) error {
-	start := time.Now()
-	var ready sync.WaitGroup
-	var done sync.WaitGroup
-	var received, ended atomic.Int64
-	lats := make([][]time.Duration, c.n)
-	sem := make(chan struct{}, 128)
-	errs := make(chan error, 1)
-	for i := range c.n {
-		ready.Add(1)
-		done.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer done.Done()
-			body, err := subscribe(c.addr)
-			<-sem
-			ready.Done()
-			if err != nil {
-				select {
-				case errs <- err:
-				default:
-				}
-				return
-			}
-			n := 0
-			for n < c.events {
-				t, err := nextEvent(body)
-				if err != nil {
-					ended.Add(1)
-					return
-				}
-				lats[i] = append(lats[i], time.Duration(time.Now().UnixNano()-t))
-				n++
-				received.Add(1)
-			}
-		}()
-	}
-	ready.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-	}
-	dial := time.Since(start)
-	cpu0 := cpuTime()
-	fmt.Println("READY")
-	done.Wait()
-	r := result{CPU: cpuTime() - cpu0, Subscribers: c.n, Expected: c.n * c.events, Received: int(received.Load()), Ended: int(ended.Load()), DialTime: dial}
-	for _, l := range lats {
-		r.Latencies = append(r.Latencies, l...)
-	}
-	return json.NewEncoder(os.Stdout).Encode(r)
-}
-
-// subscribe opens one SSE stream with a plain TCP connection and
-// net/http's response parser, and returns it after the ":ok" comment
-// that says the Hub registered it.
-func subscribe(addr string) (*bufio.Reader, error) {
-	conn, err := net.DialTimeout("tcp", addr, 30*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/events", nil)
-	if err := req.Write(conn); err != nil {
-		return nil, err
-	}
-	resp, err := http.ReadResponse(bufio.NewReaderSize(conn, 1024), req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("subscribe: %s", resp.Status)
-	}
-	body := bufio.NewReaderSize(resp.Body, 1024)
-	if l, err := body.ReadString('\n'); err != nil || l != ":ok\n" {
-		return nil, fmt.Errorf("subscribe: first line %q, %v", l, err)
-	}
-	return body, nil
-}
-
-// nextEvent reads one SSE event and returns the publish time it carries.
-func nextEvent(r *bufio.Reader) (int64, error) {
-	var t int64 = -1
-	for {
-		l, err := r.ReadString('\n')
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return 0, err
-		}
-		switch {
-		case l == "\n" && t >= 0:
-			return t, nil
-		case strings.HasPrefix(l, "data: "):
-			// The publish time is the "t" of the event's data; a full JSON
-			// decode would cost this process more than the server's write.
-			i := strings.Index(l, `"data":{"t":`)
-			if i < 0 {
-				return 0, fmt.Errorf("no publish time in %q", l)
-			}
-			rest := l[i+len(`"data":{"t":`):]
-			j := strings.IndexByte(rest, ',')
-			if j < 0 {
-				return 0, fmt.Errorf("no publish time in %q", l)
-			}
-			v, err := strconv.ParseInt(rest[:j], 10, 64)
-			if err != nil {
-				return 0, err
-			}
-			t = v
-		}
-	}
 }
