@@ -2,7 +2,6 @@ package media_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/callguard/callguard/internal/testlog"
 	"github.com/callguard/callguard/media"
 	"github.com/callguard/callguard/media/mediatest"
 )
@@ -81,28 +81,10 @@ func TestAcceptOnReject(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the stream's logging goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // Log lines use the project's snake_case keys call_sid and stream_sid.
 func TestLogKeys(t *testing.T) {
 	ctx := ctxT(t)
-	var buf syncBuffer
+	var buf testlog.SyncBuffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	call, results := record(t, media.AcceptOptions{Logger: logger}, mediatest.DialOptions{CallSid: "CA0042", StreamSid: "MZ0042"})
 	if err := call.SendPCM(ctx, media.TrackInbound, sine(800, 3000)); err != nil {

@@ -3,6 +3,7 @@ package media_test
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/callguard/callguard/media"
@@ -46,7 +47,7 @@ func TestEncodeUlawMatchesG711(t *testing.T) {
 func TestUlawAppendSemantics(t *testing.T) {
 	dst := []int16{7}
 	dst = media.DecodeUlaw(dst, []byte{0xFF, 0x00})
-	if want := []int16{7, 0, -32124}; !equal16(dst, want) {
+	if want := []int16{7, 0, -32124}; !slices.Equal(dst, want) {
 		t.Fatalf("DecodeUlaw append = %v, want %v", dst, want)
 	}
 	b := media.EncodeUlaw([]byte{1}, []int16{0, -32124})
@@ -66,16 +67,4 @@ func TestUlawZeroAllocs(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("allocs per run = %v, want 0", allocs)
 	}
-}
-
-func equal16(a, b []int16) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/callguard/callguard/internal/dspmeasure"
 )
 
 // TestAliasRejection feeds tones above the output Nyquist frequency (from
@@ -42,10 +44,10 @@ func TestAliasRejection(t *testing.T) {
 					}
 					y := r.Flush(r.Process(nil, toneInt16(n, f/float64(c.in), 16384)))
 					y = y[trim : len(y)-trim]
-					worst = min(worst, db(16384*16384/2/power(int16sToFloat(y))))
+					worst = min(worst, dspmeasure.DB(16384*16384/2/dspmeasure.Power(dspmeasure.Int16sToFloat(y))))
 					yf := r.FlushFloat32(r.ProcessFloat32(nil, toneFloat32(n, f/float64(c.in), 0.5)))
 					yf = yf[trim : len(yf)-trim]
-					worstF = min(worstF, db(0.5*0.5/2/power(float32sToFloat(yf))))
+					worstF = min(worstF, dspmeasure.DB(0.5*0.5/2/dspmeasure.Power(float32sToFloat(yf))))
 				}
 				t.Logf("alias rejection above the output Nyquist: int16 %.1f dB, float32 %.1f dB", worst, worstF)
 				if worst < c.int16 {

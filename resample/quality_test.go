@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/callguard/callguard/internal/dspmeasure"
 )
 
 type figures struct {
@@ -38,18 +40,18 @@ func measure(t *testing.T, in, out int, q Quality) figures {
 		}
 		y := r.Flush(r.Process(nil, toneInt16(nIn, f/float64(in), amp)))
 		y = y[trim : len(y)-trim]
-		a, res := sineFit(int16sToFloat(y), 2*math.Pi*f/float64(out))
+		a, res := dspmeasure.SineFit(dspmeasure.Int16sToFloat(y), 2*math.Pi*f/float64(out))
 		fig.ripple = max(fig.ripple, math.Abs(20*math.Log10(a/amp)))
-		fig.sinad = min(fig.sinad, db(a*a/2/power(res)))
+		fig.sinad = min(fig.sinad, dspmeasure.DB(a*a/2/dspmeasure.Power(res)))
 		if out > in {
 			// Images of the measured passband (tones up to top*fN) land
 			// at or above (2-top)*fN.
 			lo := (2 - top) * fN / float64(out)
-			fig.reject = min(fig.reject, db(a*a/2/bandPower(res, lo, 0.5)))
+			fig.reject = min(fig.reject, dspmeasure.DB(a*a/2/dspmeasure.BandPower(res, lo, 0.5)))
 			yf := r.FlushFloat32(r.ProcessFloat32(nil, toneFloat32(nIn, f/float64(in), 0.5)))
 			yf = yf[trim : len(yf)-trim]
-			af, resf := sineFit(float32sToFloat(yf), 2*math.Pi*f/float64(out))
-			fig.rejectF32 = min(fig.rejectF32, db(af*af/2/bandPower(resf, lo, 0.5)))
+			af, resf := dspmeasure.SineFit(float32sToFloat(yf), 2*math.Pi*f/float64(out))
+			fig.rejectF32 = min(fig.rejectF32, dspmeasure.DB(af*af/2/dspmeasure.BandPower(resf, lo, 0.5)))
 		}
 	}
 	if in > out {
@@ -58,10 +60,10 @@ func measure(t *testing.T, in, out int, q Quality) figures {
 		for f := (2 - top) * fN; f < 0.95*float64(in)/2; f += 0.1 * fN {
 			y := r.Flush(r.Process(nil, toneInt16(nIn, f/float64(in), amp)))
 			y = y[trim : len(y)-trim]
-			fig.reject = min(fig.reject, db(amp*amp/2/power(int16sToFloat(y))))
+			fig.reject = min(fig.reject, dspmeasure.DB(amp*amp/2/dspmeasure.Power(dspmeasure.Int16sToFloat(y))))
 			yf := r.FlushFloat32(r.ProcessFloat32(nil, toneFloat32(nIn, f/float64(in), 0.5)))
 			yf = yf[trim : len(yf)-trim]
-			fig.rejectF32 = min(fig.rejectF32, db(0.5*0.5/2/power(float32sToFloat(yf))))
+			fig.rejectF32 = min(fig.rejectF32, dspmeasure.DB(0.5*0.5/2/dspmeasure.Power(float32sToFloat(yf))))
 		}
 	}
 	return fig

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/callguard/callguard/internal/dspmeasure"
 	"github.com/callguard/callguard/resample"
 )
 
@@ -129,14 +130,14 @@ func measureFloatEngine(f floatFactory, c conv) (sinad, rejTone, rejPass, rejFul
 		if err != nil {
 			return 0, 0, 0, 0, err
 		}
-		a, res := sineFit(y, 2*math.Pi*ft/out)
+		a, res := dspmeasure.SineFit(y, 2*math.Pi*ft/out)
 		sig := a * a / 2
-		sinad = min(sinad, db(sig/power(res)))
+		sinad = min(sinad, dspmeasure.DB(sig/dspmeasure.Power(res)))
 		if c.out > c.in {
-			rejPass = min(rejPass, db(sig/bandPower(res, (2-f.pass)*fN/out, 0.5)))
-			rejFull = min(rejFull, db(sig/bandPower(res, fN/out, 0.5)))
-			ai, _ := sineFit(res, 2*math.Pi*(in-ft)/out)
-			rejTone = min(rejTone, db(sig/(ai*ai/2)))
+			rejPass = min(rejPass, dspmeasure.DB(sig/dspmeasure.BandPower(res, (2-f.pass)*fN/out, 0.5)))
+			rejFull = min(rejFull, dspmeasure.DB(sig/dspmeasure.BandPower(res, fN/out, 0.5)))
+			ai, _ := dspmeasure.SineFit(res, 2*math.Pi*(in-ft)/out)
+			rejTone = min(rejTone, dspmeasure.DB(sig/(ai*ai/2)))
 		}
 	}
 	if c.in > c.out {
@@ -149,7 +150,7 @@ func measureFloatEngine(f floatFactory, c conv) (sinad, rejTone, rejPass, rejFul
 			if err != nil {
 				return 0, 0, 0, 0, err
 			}
-			rej := db(0.125 / power(y))
+			rej := dspmeasure.DB(0.125 / dspmeasure.Power(y))
 			rejFull = min(rejFull, rej)
 			if ft >= (2-f.pass)*fN {
 				rejPass = min(rejPass, rej)
@@ -157,8 +158,8 @@ func measureFloatEngine(f floatFactory, c conv) (sinad, rejTone, rejPass, rejFul
 				if fa > out/2 {
 					fa = out - fa
 				}
-				aa, _ := sineFit(y, 2*math.Pi*fa/out)
-				rejTone = min(rejTone, db(0.25/(aa*aa)))
+				aa, _ := dspmeasure.SineFit(y, 2*math.Pi*fa/out)
+				rejTone = min(rejTone, dspmeasure.DB(0.25/(aa*aa)))
 			}
 		}
 	}
@@ -230,23 +231,23 @@ func measureAll(f factory, c conv) (row, error) {
 		if err != nil {
 			return r, err
 		}
-		seg := toFloat(y[skip : len(y)-skip])
-		a, res := sineFit(seg, 2*math.Pi*ft/out)
+		seg := dspmeasure.Int16sToFloat(y[skip : len(y)-skip])
+		a, res := dspmeasure.SineFit(seg, 2*math.Pi*ft/out)
 		r.ripple = max(r.ripple, math.Abs(20*math.Log10(a/amp)))
 		sig := a * a / 2
-		r.sinad = min(r.sinad, db(sig/power(res)))
-		noiseSum += power(res) / sig
+		r.sinad = min(r.sinad, dspmeasure.DB(sig/dspmeasure.Power(res)))
+		noiseSum += dspmeasure.Power(res) / sig
 		if verbose {
-			fmt.Fprintf(os.Stderr, "%s %v tone %.1f Hz: gain %.5f dB SINAD %.2f dB\n", f.name, c, ft, 20*math.Log10(a/amp), db(sig/power(res)))
+			fmt.Fprintf(os.Stderr, "%s %v tone %.1f Hz: gain %.5f dB SINAD %.2f dB\n", f.name, c, ft, 20*math.Log10(a/amp), dspmeasure.DB(sig/dspmeasure.Power(res)))
 		}
 		if c.out > c.in {
-			r.rejPass = min(r.rejPass, db(sig/bandPower(res, (2-top)*fN/out, 0.5)))
-			r.rejFull = min(r.rejFull, db(sig/bandPower(res, fN/out, 0.5)))
-			ai, _ := sineFit(res, 2*math.Pi*(in-ft)/out) // first image, fitted after removing the tone
-			r.rejTone = min(r.rejTone, db(sig/(ai*ai/2)))
+			r.rejPass = min(r.rejPass, dspmeasure.DB(sig/dspmeasure.BandPower(res, (2-top)*fN/out, 0.5)))
+			r.rejFull = min(r.rejFull, dspmeasure.DB(sig/dspmeasure.BandPower(res, fN/out, 0.5)))
+			ai, _ := dspmeasure.SineFit(res, 2*math.Pi*(in-ft)/out) // first image, fitted after removing the tone
+			r.rejTone = min(r.rejTone, dspmeasure.DB(sig/(ai*ai/2)))
 		}
 	}
-	r.sinadMean = db(float64(len(tones)) / noiseSum)
+	r.sinadMean = dspmeasure.DB(float64(len(tones)) / noiseSum)
 	if c.in > c.out {
 		// Tones above the output Nyquist: "pass" = those folding into the
 		// measured passband (>= (2-top)*fN); ">Nyq" = all from 1.02*fN.
@@ -259,8 +260,8 @@ func measureAll(f factory, c conv) (row, error) {
 			if err != nil {
 				return r, err
 			}
-			seg := toFloat(y[skip : len(y)-skip])
-			rej := db(amp * amp / 2 / power(seg))
+			seg := dspmeasure.Int16sToFloat(y[skip : len(y)-skip])
+			rej := dspmeasure.DB(amp * amp / 2 / dspmeasure.Power(seg))
 			r.rejFull = min(r.rejFull, rej)
 			if ft >= (2-top)*fN {
 				r.rejPass = min(r.rejPass, rej)
@@ -268,8 +269,8 @@ func measureAll(f factory, c conv) (row, error) {
 				if fa > out/2 {
 					fa = out - fa
 				}
-				aa, _ := sineFit(seg, 2*math.Pi*fa/out)
-				r.rejTone = min(r.rejTone, db(amp*amp/(aa*aa)))
+				aa, _ := dspmeasure.SineFit(seg, 2*math.Pi*fa/out)
+				r.rejTone = min(r.rejTone, dspmeasure.DB(amp*amp/(aa*aa)))
 			}
 		}
 	}
@@ -392,12 +393,12 @@ func measureFloat(c conv, q resample.Quality, speedSeconds float64, rounds int) 
 		if ft > pass*fN {
 			continue
 		}
-		a, res := sineFit(run(ft), 2*math.Pi*ft/out)
+		a, res := dspmeasure.SineFit(run(ft), 2*math.Pi*ft/out)
 		sig := a * a / 2
-		sinad = min(sinad, db(sig/power(res)))
+		sinad = min(sinad, dspmeasure.DB(sig/dspmeasure.Power(res)))
 		if c.out > c.in {
-			rejPass = min(rejPass, db(sig/bandPower(res, (2-pass)*fN/out, 0.5)))
-			rejFull = min(rejFull, db(sig/bandPower(res, fN/out, 0.5)))
+			rejPass = min(rejPass, dspmeasure.DB(sig/dspmeasure.BandPower(res, (2-pass)*fN/out, 0.5)))
+			rejFull = min(rejFull, dspmeasure.DB(sig/dspmeasure.BandPower(res, fN/out, 0.5)))
 		}
 	}
 	if c.in > c.out {
@@ -406,7 +407,7 @@ func measureFloat(c conv, q resample.Quality, speedSeconds float64, rounds int) 
 			if ft >= 0.95*in/2 {
 				break
 			}
-			rej := db(0.125 / power(run(ft)))
+			rej := dspmeasure.DB(0.125 / dspmeasure.Power(run(ft)))
 			rejFull = min(rejFull, rej)
 			if ft >= (2-pass)*fN {
 				rejPass = min(rejPass, rej)

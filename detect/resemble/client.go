@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/callguard/callguard/detect"
+	"github.com/callguard/callguard/internal/ctxwait"
 )
 
 // Defaults applied to zero Client fields.
@@ -277,7 +278,7 @@ func (c *Client) Wait(ctx context.Context, uuid string) (*Detection, error) {
 	interval := durOr(c.PollInterval, DefaultPollInterval)
 	maxInterval := max(durOr(c.MaxPollInterval, DefaultMaxPollInterval), interval)
 	for {
-		if err := sleep(ctx, interval); err != nil {
+		if err := ctxwait.Sleep(ctx, interval); err != nil {
 			return nil, fmt.Errorf("resemble: waiting for detect %s: %w", uuid, err)
 		}
 		d, err := c.Get(ctx, uuid)

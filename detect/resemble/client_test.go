@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,21 +75,9 @@ func TestDetectFakeAndReal(t *testing.T) {
 	if r.FileName != "CA42-inbound-8000.wav" || r.SampleRate != rate16k {
 		t.Errorf("file %q rate %d", r.FileName, r.SampleRate)
 	}
-	if !equal(r.Samples, fake) {
+	if !slices.Equal(r.Samples, fake) {
 		t.Error("uploaded WAV does not decode to the clip's samples")
 	}
-}
-
-func equal(a, b []int16) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestOptionsAreSent(t *testing.T) {

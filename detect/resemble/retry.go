@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callguard/callguard/internal/ctxwait"
 )
 
 // do sends one API request with rate limiting and retries, and returns the
@@ -60,7 +62,7 @@ func (c *Client) do(ctx context.Context, method, path string, b body, wait bool)
 			}
 			c.logger().Warn("resemble: retrying", "method", method, "path", path, "status", status, "attempt", attempt+1, "delay", delay)
 		}
-		if err := sleep(ctx, delay); err != nil {
+		if err := ctxwait.Sleep(ctx, delay); err != nil {
 			return nil, fmt.Errorf("resemble: %s %s: %w", method, path, err)
 		}
 	}
@@ -149,19 +151,4 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return max(t.Sub(now), 0)
 	}
 	return 0
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/callguard/callguard/internal/ctxwait"
 	"github.com/callguard/callguard/media"
 	"github.com/callguard/callguard/resample"
 )
@@ -118,7 +119,7 @@ func (c *Call) send2(ctx context.Context, tracks []string, pcms [][]int16, cfg s
 			}
 			c.nextDue = due.Add(FrameDuration)
 			c.wmu.Unlock()
-			if err := sleep(ctx, time.Until(due)); err != nil {
+			if err := ctxwait.Sleep(ctx, time.Until(due)); err != nil {
 				return err
 			}
 		}
@@ -173,20 +174,6 @@ func silent(ulaw []byte, threshold int16) bool {
 		}
 	}
 	return true
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // resampleTo8k converts a whole recording to 8 kHz with package resample.

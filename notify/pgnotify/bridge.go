@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/callguard/callguard/internal/ctxwait"
 	"github.com/callguard/callguard/notify"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -251,7 +252,7 @@ SELECT id, pg_notify($7::text, id::text) FROM ins`
 			return e, fmt.Errorf("pgnotify: publish (attempt %d): %w", attempt, err)
 		}
 		b.log.Warn("pgnotify: publish failed, retrying", "attempt", attempt, "err", err)
-		if err := sleep(ctx, backoff); err != nil {
+		if err := ctxwait.Sleep(ctx, backoff); err != nil {
 			return e, fmt.Errorf("pgnotify: publish: %w", err)
 		}
 		backoff = min(2*backoff, b.opts.MaxBackoff)
@@ -284,18 +285,6 @@ func retryable(err error) bool {
 		return false
 	}
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Prune deletes rows older than Options.Retention and returns how many.

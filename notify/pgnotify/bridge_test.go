@@ -3,13 +3,10 @@ package pgnotify
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callguard/callguard/internal/pgtest"
 	"github.com/callguard/callguard/notify"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,11 +24,7 @@ import (
 // a table name unique to this test, dropped at the end.
 func testDB(t *testing.T) (*pgxpool.Pool, string) {
 	t.Helper()
-	url := os.Getenv("CALLGUARD_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("CALLGUARD_TEST_DATABASE_URL is not set; these tests need PostgreSQL " +
-			"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
+	url := pgtest.DSN(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	pool, err := pgxpool.New(ctx, url)
@@ -41,9 +35,7 @@ func testDB(t *testing.T) (*pgxpool.Pool, string) {
 		pool.Close()
 		t.Fatalf("ping %s: %v", url, err)
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	table := "cg_pgnotify_test_" + hex.EncodeToString(b)
+	table := pgtest.UniqueName("cg_pgnotify_test_")
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -461,10 +453,8 @@ func TestPublishRetriesLostConnections(t *testing.T) {
 	// The publishers' pool gets its own application_name so that the test
 	// can kill exactly its connections (the listener's too, which shares
 	// the configuration) while events are being published.
-	b := make([]byte, 6)
-	rand.Read(b)
-	app := "cg_pub_" + hex.EncodeToString(b)
-	cfg, err := pgxpool.ParseConfig(os.Getenv("CALLGUARD_TEST_DATABASE_URL"))
+	app := pgtest.UniqueName("cg_pub_")
+	cfg, err := pgxpool.ParseConfig(pgtest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/callguard/callguard/internal/ctxwait"
 	"github.com/callguard/callguard/notify"
 	"github.com/jackc/pgx/v5"
 )
@@ -36,12 +37,8 @@ func (b *Bridge) Run(ctx context.Context) error {
 		}
 		d := wait/2 + rand.N(wait/2+1)
 		b.log.Warn("pgnotify: listener disconnected, reconnecting", "err", err, "in", d)
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := ctxwait.Sleep(ctx, d); err != nil {
+			return err
 		}
 		wait = min(wait*2, b.opts.MaxBackoff)
 	}

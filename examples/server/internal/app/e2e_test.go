@@ -11,6 +11,7 @@ import (
 	"github.com/callguard/callguard/detect/resembletest"
 	"github.com/callguard/callguard/examples/server/internal/store"
 	"github.com/callguard/callguard/examples/server/internal/view"
+	"github.com/callguard/callguard/internal/pgtest"
 	"github.com/callguard/callguard/notify"
 	"github.com/callguard/callguard/twiml/twiliotest"
 )
@@ -21,7 +22,7 @@ func TestEndToEndSQLite(t *testing.T) {
 }
 
 func TestEndToEndPostgres(t *testing.T) {
-	e := newEnv(t, envOptions{dsn: pgDSN(t)})
+	e := newEnv(t, envOptions{dsn: pgtest.SchemaDSN(t, "cgserver_")})
 	runEndToEnd(t, e)
 }
 

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,13 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/callguard/callguard/detect/resembletest"
 	"github.com/callguard/callguard/examples/server/internal/app"
 	"github.com/callguard/callguard/examples/server/internal/config"
 	"github.com/callguard/callguard/examples/server/internal/logging"
 	"github.com/callguard/callguard/examples/server/internal/store"
+	"github.com/callguard/callguard/internal/testlog"
 	"github.com/callguard/callguard/media/mediatest"
 	"github.com/callguard/callguard/notify"
 	"github.com/callguard/callguard/twiml/twiliotest"
@@ -36,24 +34,6 @@ const publicURL = "https://callguard.test"
 
 const apiToken = "test-api-token-0123456789abcdef"
 
-// syncBuffer collects logs from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type env struct {
 	t         testing.TB
 	srv       *app.Server
@@ -61,7 +41,7 @@ type env struct {
 	st        store.Store
 	tw        *twiliotest.Server
 	cfg       *config.Config
-	logs      *syncBuffer
+	logs      *testlog.SyncBuffer
 	authToken string
 }
 
@@ -76,37 +56,6 @@ type envOptions struct {
 // sqliteDSN returns a fresh SQLite database file for the test.
 func sqliteDSN(t testing.TB) string {
 	return t.TempDir() + "/callguard.db"
-}
-
-// pgDSN returns a PostgreSQL DSN for a fresh schema, or skips.
-func pgDSN(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("CALLGUARD_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("CALLGUARD_TEST_DATABASE_URL is not set: PostgreSQL tests skipped (set it to postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", base, err)
-	}
-	schema := fmt.Sprintf("cgserver_%d", time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -132,7 +81,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testlog.SyncBuffer{}
 	log := logging.New(logs, logging.Options{Format: "json", Level: "debug", Secrets: cfg.Secrets()})
 	st := o.store
 	if st == nil {

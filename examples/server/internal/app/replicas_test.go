@@ -9,6 +9,7 @@ import (
 	"github.com/callguard/callguard/examples/server/internal/app"
 	"github.com/callguard/callguard/examples/server/internal/store"
 	"github.com/callguard/callguard/examples/server/internal/view"
+	"github.com/callguard/callguard/internal/pgtest"
 	"github.com/callguard/callguard/notify"
 	"github.com/callguard/callguard/twiml/twiliotest"
 )
@@ -16,7 +17,7 @@ import (
 // Two replicas on one PostgreSQL database: a watcher connected to A sees
 // the verdicts of a call streamed into B, once each, with the IDs B stored.
 func TestTwoReplicasPostgres(t *testing.T) {
-	dsn := pgDSN(t)
+	dsn := pgtest.SchemaDSN(t, "cgserver_")
 	a := newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
 	b := newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/callguard/callguard/examples/server/internal/cli"
+	"github.com/callguard/callguard/internal/testlog"
 )
 
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
@@ -62,7 +63,7 @@ func TestServeStartsAndStops(t *testing.T) {
 	env := map[string]string{"PORT": "0", "CALLGUARD_HOST": "127.0.0.1", "DATABASE_URL": filepath.Join(t.TempDir(), "cg.db"),
 		"CALLGUARD_LOG_FORMAT": "json"}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuf
+	var out, errb testlog.SyncBuffer
 	done := make(chan int)
 	go func() { done <- cli.Main(ctx, nil, func(k string) string { return env[k] }, &out, &errb) }()
 	for !strings.Contains(out.String(), "go run ./examples/callsim") {

@@ -24,6 +24,21 @@ import (
 	"github.com/callguard/callguard/notify"
 )
 
+// serveMedia serves Twilio media streams to mgr, as the server's media
+// endpoint does.
+func serveMedia(mgr *pipeline.Manager) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := media.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		_ = mgr.Serve(r.Context(), s, nil)
+	}))
+}
+
+// wsURL is the WebSocket URL of srv.
+func wsURL(srv *httptest.Server) string { return "ws" + strings.TrimPrefix(srv.URL, "http") }
+
 // A failing vendor gives Unknown verdicts that are stored with their
 // reason and counted, the session still ends with a summary, and every
 // event is published.
@@ -44,16 +59,10 @@ func TestVendorErrorsAreStored(t *testing.T) {
 	var published atomic.Int32
 	mgr := pipeline.New(pipeline.Options{Store: st, Detector: det, Window: 500 * time.Millisecond, MinSpeech: 100 * time.Millisecond,
 		Metrics: m, Publish: func(context.Context, string, string, any) { published.Add(1) }})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := media.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		_ = mgr.Serve(r.Context(), s, nil)
-	}))
+	srv := serveMedia(mgr)
 	defer srv.Close()
 
-	call, err := mediatest.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), mediatest.DialOptions{})
+	call, err := mediatest.Dial(ctx, wsURL(srv), mediatest.DialOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +100,7 @@ func TestVendorErrorsAreStored(t *testing.T) {
 	if err := mgr.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c2, err := mediatest.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), mediatest.DialOptions{})
+	c2, err := mediatest.Dial(ctx, wsURL(srv), mediatest.DialOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,16 +138,10 @@ func TestSummaryStoredWhenStoppedElsewhere(t *testing.T) {
 				endedCh <- ended{e.Status, e.Decision}
 			}
 		}})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := media.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		_ = mgr.Serve(r.Context(), s, nil)
-	}))
+	srv := serveMedia(mgr)
 	defer srv.Close()
 
-	call, err := mediatest.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), mediatest.DialOptions{})
+	call, err := mediatest.Dial(ctx, wsURL(srv), mediatest.DialOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

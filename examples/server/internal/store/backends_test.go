@@ -2,15 +2,12 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/callguard/callguard/internal/pgtest"
 )
 
 // factory opens a fresh, empty store for one test. The store is closed
@@ -43,46 +40,9 @@ func openTest(t testing.TB, dsn string, opts *Options) Store {
 	return s
 }
 
-// postgresDSN returns a DSN that confines the test to a new schema of the
-// test database, dropped when the test ends, so that tests, parallel runs
-// and other packages' tests never see each other's tables.
-func postgresDSN(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("CALLGUARD_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("CALLGUARD_TEST_DATABASE_URL is not set; skipping PostgreSQL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "cg_store_test_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("open admin connection: %v", err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse CALLGUARD_TEST_DATABASE_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	q.Set("application_name", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func openPostgresTest(t testing.TB, opts *Options) Store {
 	t.Helper()
-	return openTest(t, postgresDSN(t), opts)
+	return openTest(t, pgtest.SchemaDSN(t, "cg_store_test_"), opts)
 }
 
 func TestOpenBadPostgresDSN(t *testing.T) {

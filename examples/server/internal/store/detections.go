@@ -183,15 +183,11 @@ func (s *sqlStore) UpdateDetection(ctx context.Context, id string, u DetectionUp
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		var cur string
-		err = tx.QueryRowContext(ctx, s.rebind(`SELECT status FROM detections WHERE id = ?`), id).Scan(&cur)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("detection %s: %w", id, ErrNotFound)
-		}
+		cur, err := s.detectionStatus(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		return &TransitionError{ID: id, From: DetectionStatus(cur), To: u.Status}
+		return &TransitionError{ID: id, From: cur, To: u.Status}
 	})
 	if err != nil {
 		return Detection{}, fmt.Errorf("store: update detection: %w", err)
@@ -219,11 +215,7 @@ func (s *sqlStore) SetDetectionSummary(ctx context.Context, id string, summary j
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		var cur string
-		err = tx.QueryRowContext(ctx, s.rebind(`SELECT status FROM detections WHERE id = ?`), id).Scan(&cur)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("detection %s: %w", id, ErrNotFound)
-		}
+		cur, err := s.detectionStatus(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -234,6 +226,21 @@ func (s *sqlStore) SetDetectionSummary(ctx context.Context, id string, summary j
 		return Detection{}, fmt.Errorf("store: set detection summary: %w", err)
 	}
 	return out, nil
+}
+
+// detectionStatus returns the status of detection id as tx sees it, or
+// an error wrapping ErrNotFound when there is no such detection. The
+// updates use it to say why their conditional UPDATE matched no row.
+func (s *sqlStore) detectionStatus(ctx context.Context, tx *sql.Tx, id string) (DetectionStatus, error) {
+	var cur string
+	err := tx.QueryRowContext(ctx, s.rebind(`SELECT status FROM detections WHERE id = ?`), id).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("detection %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return "", err
+	}
+	return DetectionStatus(cur), nil
 }
 
 // repeatParams returns n copies of ", ?".

@@ -1,16 +1,17 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"log/slog"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/callguard/callguard/internal/pgtest"
+	"github.com/callguard/callguard/internal/testlog"
 )
 
 // TestPostgresReconnect terminates every connection of the store's pool
@@ -19,18 +20,16 @@ import (
 // retries by itself, and with its retries off a caller using Retry loses
 // nothing either.
 func TestPostgresReconnect(t *testing.T) {
-	if os.Getenv("CALLGUARD_TEST_DATABASE_URL") == "" {
-		t.Skip("CALLGUARD_TEST_DATABASE_URL is not set; skipping PostgreSQL")
-	}
+	pgtest.DSN(t) // skips without PostgreSQL
 	t.Run("StoreRetries", func(t *testing.T) { testReconnect(t, 0) })
 	t.Run("CallerRetries", func(t *testing.T) { testReconnect(t, -1) })
 }
 
 func testReconnect(t *testing.T, retries int) {
-	dsn := postgresDSN(t)
+	dsn := pgtest.SchemaDSN(t, "cg_store_test_")
 	u, _ := url.Parse(dsn)
 	appName := u.Query().Get("application_name")
-	var logs syncBuffer
+	var logs testlog.SyncBuffer
 	s := openTest(t, dsn, &Options{Retries: retries, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	d := newDetection(t, s, "CA1")
 
@@ -45,7 +44,7 @@ func testReconnect(t *testing.T, retries int) {
 	}
 	wg.Wait()
 
-	admin, err := sql.Open("pgx", os.Getenv("CALLGUARD_TEST_DATABASE_URL"))
+	admin, err := sql.Open("pgx", pgtest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,22 +113,4 @@ func waitGone(t *testing.T, admin *sql.DB, appName string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("terminated backends did not exit")
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
+
+	"github.com/callguard/callguard/internal/ctxwait"
 )
 
 // IsTransient reports whether err is a connection or contention failure
@@ -86,7 +88,7 @@ func Retry(ctx context.Context, attempts int, fn func(ctx context.Context) error
 	var err error
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
-			if werr := sleepCtx(ctx, backoff(i-1)); werr != nil {
+			if werr := ctxwait.Sleep(ctx, backoff(i-1)); werr != nil {
 				return errors.Join(err, werr)
 			}
 		}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/callguard/callguard/internal/ctxwait"
 )
 
 // sqlStore implements Store over database/sql for both backends. The SQL
@@ -228,7 +230,7 @@ func (s *sqlStore) retry(ctx context.Context, fn func(ctx context.Context) error
 			return err
 		}
 		s.log.WarnContext(ctx, "store: retrying after transient error", "attempt", attempt+1, "err", err)
-		if err := sleepCtx(ctx, backoff(attempt)); err != nil {
+		if err := ctxwait.Sleep(ctx, backoff(attempt)); err != nil {
 			return errors.Join(err, ctx.Err())
 		}
 	}
@@ -240,15 +242,4 @@ func backoff(attempt int) time.Duration {
 		d = time.Second
 	}
 	return d
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -1,15 +1,13 @@
-package main
+package dspmeasure
 
 import (
 	"math"
 	"math/cmplx"
 )
 
-// Measurement helpers (same method as the resample package tests).
-
-// sineFit fits a*cos(wn)+b*sin(wn)+c to y by least squares (w in radians
+// SineFit fits a*cos(wn)+b*sin(wn)+c to y by least squares (w in radians
 // per sample) and returns the fitted amplitude and the residual.
-func sineFit(y []float64, w float64) (amp float64, resid []float64) {
+func SineFit(y []float64, w float64) (amp float64, resid []float64) {
 	var m [3][3]float64
 	var v [3]float64
 	for i, yy := range y {
@@ -29,6 +27,8 @@ func sineFit(y []float64, w float64) (amp float64, resid []float64) {
 	return math.Hypot(x[0], x[1]), resid
 }
 
+// solve3 solves the 3x3 system m*x = v by Gaussian elimination with
+// partial pivoting.
 func solve3(m [3][3]float64, v [3]float64) [3]float64 {
 	for c := range 3 {
 		p := c
@@ -58,7 +58,8 @@ func solve3(m [3][3]float64, v [3]float64) [3]float64 {
 	return x
 }
 
-func power(y []float64) float64 {
+// Power returns the mean square of y.
+func Power(y []float64) float64 {
 	s := 0.0
 	for _, v := range y {
 		s += v * v
@@ -66,9 +67,9 @@ func power(y []float64) float64 {
 	return s / float64(len(y))
 }
 
-// bandPower returns the mean power of y in the band [lo, hi] (cycles per
+// BandPower returns the mean power of y in the band [lo, hi] (cycles per
 // sample) using a Hann-windowed FFT of a power-of-two prefix.
-func bandPower(y []float64, lo, hi float64) float64 {
+func BandPower(y []float64, lo, hi float64) float64 {
 	n := 1
 	for n*2 <= len(y) {
 		n *= 2
@@ -97,6 +98,7 @@ func bandPower(y []float64, lo, hi float64) float64 {
 	return tot / (wsum * float64(n))
 }
 
+// fft transforms x in place (radix-2, len(x) a power of two).
 func fft(x []complex128) {
 	n := len(x)
 	for i, j := 1, 0; i < n; i++ {
@@ -122,9 +124,11 @@ func fft(x []complex128) {
 	}
 }
 
-func db(x float64) float64 { return 10 * math.Log10(x) }
+// DB returns the power ratio x in decibels.
+func DB(x float64) float64 { return 10 * math.Log10(x) }
 
-func toFloat(s []int16) []float64 {
+// Int16sToFloat converts samples to float64 without scaling.
+func Int16sToFloat(s []int16) []float64 {
 	y := make([]float64, len(s))
 	for i, v := range s {
 		y[i] = float64(v)
