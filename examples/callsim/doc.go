@@ -11,17 +11,19 @@
 // dropped (from /metrics), verdict latency (window end → watcher), delivery
 // latency (published → watcher), vendor latency, and server CPU and RSS.
 //
-// Against a server started with `go run ./examples/server`, with no
-// arguments when both share the environment:
+// Against a server started with `go run ./examples/server` from the same
+// directory, with no arguments: in local mode (no TWILIO_AUTH_TOKEN or
+// CALLGUARD_API_TOKENS set) the server writes the tokens it generated to
+// callguard.dev.env (mode 0600, removed when it stops), and callsim reads
+// that file for whatever the environment does not set (CALLSIM_DEV_ENV
+// names another file):
 //
-//	export TWILIO_AUTH_TOKEN=… CALLGUARD_API_TOKENS=…   # in both shells
-//	go run ./examples/server
-//	go run ./examples/callsim
+//	go run ./examples/server     # terminal 1
+//	go run ./examples/callsim    # terminal 2
 //
-// -token defaults to TWILIO_AUTH_TOKEN and -api-token to the first of
-// CALLGUARD_API_TOKENS. When the server generates them instead (local mode
-// with neither set), it prints the exact callsim command to run, with
-// -server, -token and -api-token filled in. -public-url must match the
+// Otherwise -token defaults to TWILIO_AUTH_TOKEN and -api-token to
+// CALLSIM_API_TOKEN or the first of CALLGUARD_API_TOKENS; the server's
+// start-up banner prints the exact command. -public-url must match the
 // server's CALLGUARD_PUBLIC_URL when that differs from -server (requests are
 // signed for the public URL, as Twilio signs them); the media URL in the
 // TwiML answer is rewritten to -server and signed as given.

@@ -21,7 +21,13 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	getenv := os.Getenv
+	path := envOr(getenv, "CALLSIM_DEV_ENV", devEnvFile)
+	if g, ok := withDevEnv(getenv, path); ok {
+		getenv = g
+		fmt.Fprintf(os.Stderr, "callsim: using the local server's generated tokens from %s\n", path)
+	}
+	code := run(ctx, os.Args[1:], getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -82,6 +88,37 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		return nil, fmt.Errorf("-progress %q: want auto, on or off", o.progress)
 	}
 	return o, nil
+}
+
+// devEnvFile is where `go run ./examples/server` in local mode writes the
+// tokens it generated (its CALLGUARD_DEV_ENV_FILE default), so that
+// `go run ./examples/callsim` from the same directory needs no flags.
+const devEnvFile = "callguard.dev.env"
+
+// withDevEnv returns getenv with the KEY=value lines of the file at path
+// as fallbacks (the real environment wins; flags win over both), and
+// whether the file was read. A missing file leaves getenv as it is.
+func withDevEnv(getenv func(string) string, path string) (func(string) string, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return getenv, false
+	}
+	vals := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok {
+			vals[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return vals[k]
+	}, true
 }
 
 func envOr(getenv func(string) string, key, def string) string {

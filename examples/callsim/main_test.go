@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +88,29 @@ func TestStrictProblems(t *testing.T) {
 	bad := &sim.Report{Calls: 2, CallsStreamed: 2, CallsFailed: 1, CallsEnded: 1, FramesSent: 100, FramesProcessed: 90, DroppedFrames: 3}
 	if p := strictProblems(bad); len(p) != 5 {
 		t.Errorf("bad run: %d problems %v, want 5", len(p), p)
+	}
+}
+
+// The local server's dev env file fills in what the environment lacks; the
+// environment and flags still win.
+func TestDevEnvFileFallback(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "callguard.dev.env")
+	content := "# comment\nCALLSIM_SERVER=http://localhost:9999\nTWILIO_AUTH_TOKEN=fromfile\nCALLSIM_API_TOKEN=cg_file\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	getenv, ok := withDevEnv(env(map[string]string{"TWILIO_AUTH_TOKEN": "fromenv"}), path)
+	if !ok {
+		t.Fatal("dev env file not read")
+	}
+	o, err := parseFlags([]string{"-api-token", "fromflag"}, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.cfg.Server != "http://localhost:9999" || o.cfg.AuthToken != "fromenv" || o.cfg.APIToken != "fromflag" {
+		t.Errorf("server %q token %q api token %q", o.cfg.Server, o.cfg.AuthToken, o.cfg.APIToken)
+	}
+	if _, ok := withDevEnv(func(string) string { return "" }, filepath.Join(t.TempDir(), "missing")); ok {
+		t.Error("a missing file was reported as read")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -222,6 +223,12 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) in
 		log.Warn("TWILIO_AUTH_TOKEN is not set: a random development token was generated; only clients told it (callsim -token) can reach the Twilio endpoints, real Twilio cannot")
 	}
 	printBanner(stdout, cfg, ln.Addr().String(), srv.MediaURLString(), st.Backend(), dev)
+	if path, err := writeDevEnv(cfg, localURL(cfg, ln.Addr().String()), dev); err != nil {
+		log.Warn("could not write the development env file for callsim", "path", cfg.DevEnvFile, "err", err)
+	} else if path != "" {
+		defer os.Remove(path)
+		fmt.Fprintf(stdout, "  (generated tokens written to %s: `go run ./examples/callsim` from this directory needs no flags)\n\n", path)
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "backend", string(st.Backend()),
 		"simulated", cfg.Simulated())
 
@@ -250,7 +257,8 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) in
 	return code
 }
 
-func printBanner(w io.Writer, cfg *config.Config, addr, mediaURL string, backend store.Backend, dev Dev) {
+// localURL is the URL a client on this machine reaches the server at.
+func localURL(cfg *config.Config, addr string) string {
 	host := addr
 	if h, p, err := net.SplitHostPort(addr); err == nil && (h == "::" || h == "0.0.0.0" || h == "") {
 		host = "localhost:" + p
@@ -259,6 +267,40 @@ func printBanner(w io.Writer, cfg *config.Config, addr, mediaURL string, backend
 	if strings.HasPrefix(local, "https://") || !strings.Contains(local, "localhost") {
 		local = "http://" + host
 	}
+	return local
+}
+
+// writeDevEnv writes, in local mode, the secrets FillDevSecrets generated
+// (never configured ones) to cfg.DevEnvFile with mode 0600, as KEY=value
+// lines that examples/callsim reads when it is given no token. It returns
+// the path written, or "" when there was nothing to write.
+func writeDevEnv(cfg *config.Config, local string, dev Dev) (string, error) {
+	if cfg.DevEnvFile == "" || (!dev.TwilioAuthToken && !dev.APIToken) {
+		return "", nil
+	}
+	var b strings.Builder
+	b.WriteString("# Written by `go run ./examples/server` in local mode; removed when it stops.\n")
+	b.WriteString("# Read by `go run ./examples/callsim` when it is given no -token.\n")
+	fmt.Fprintf(&b, "CALLSIM_SERVER=%s\n", local)
+	fmt.Fprintf(&b, "CALLGUARD_PUBLIC_URL=%s\n", cfg.PublicURL)
+	if dev.TwilioAuthToken {
+		fmt.Fprintf(&b, "TWILIO_AUTH_TOKEN=%s\n", cfg.TwilioAuthToken)
+	}
+	if dev.APIToken {
+		fmt.Fprintf(&b, "CALLSIM_API_TOKEN=%s\n", cfg.APITokens[0])
+	}
+	if err := os.WriteFile(cfg.DevEnvFile, []byte(b.String()), 0o600); err != nil {
+		return "", err
+	}
+	// WriteFile keeps the mode of an existing file: make sure it is private.
+	if err := os.Chmod(cfg.DevEnvFile, 0o600); err != nil {
+		return "", err
+	}
+	return cfg.DevEnvFile, nil
+}
+
+func printBanner(w io.Writer, cfg *config.Config, addr, mediaURL string, backend store.Backend, dev Dev) {
+	local := localURL(cfg, addr)
 	fmt.Fprintf(w, "\ncallguard is listening on %s (database: %s)\n", addr, backend)
 	if cfg.Simulated() {
 		fmt.Fprintln(w, "  ** SIMULATED detector: no RESEMBLE_API_KEY, verdicts are not real **")

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,8 +61,10 @@ func TestMigrateAndTokens(t *testing.T) {
 // serve with PORT=0 starts, prints the banner, and shuts down cleanly when
 // its context is cancelled (SIGTERM in main).
 func TestServeStartsAndStops(t *testing.T) {
-	env := map[string]string{"PORT": "0", "CALLGUARD_HOST": "127.0.0.1", "DATABASE_URL": filepath.Join(t.TempDir(), "cg.db"),
-		"CALLGUARD_LOG_FORMAT": "json"}
+	dir := t.TempDir()
+	devEnv := filepath.Join(dir, "callguard.dev.env")
+	env := map[string]string{"PORT": "0", "CALLGUARD_HOST": "127.0.0.1", "DATABASE_URL": filepath.Join(dir, "cg.db"),
+		"CALLGUARD_LOG_FORMAT": "json", "CALLGUARD_DEV_ENV_FILE": devEnv}
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb testlog.SyncBuffer
 	done := make(chan int)
@@ -74,11 +77,35 @@ func TestServeStartsAndStops(t *testing.T) {
 		}
 		waitABit()
 	}
+	// Local mode hands its generated tokens to callsim through a private
+	// file, which is gone once the server stops.
+	for !strings.Contains(out.String(), devEnv) {
+		waitABit()
+	}
+	fi, err := os.Stat(devEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", devEnv, fi.Mode().Perm())
+	}
+	devVars, err := os.ReadFile(devEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
+	if _, err := os.Stat(devEnv); !os.IsNotExist(err) {
+		t.Errorf("%s still there after shutdown (err %v)", devEnv, err)
+	}
 	banner, logs := out.String(), errb.String()
+	for _, key := range []string{"CALLSIM_SERVER=http://", "TWILIO_AUTH_TOKEN=", "CALLSIM_API_TOKEN=cg_"} {
+		if !strings.Contains(string(devVars), key) {
+			t.Errorf("dev env file lacks %s:\n%s", key, devVars)
+		}
+	}
 	for _, want := range []string{"SIMULATED", "#token=cg_", "/twilio/voice", "-token "} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)

@@ -101,6 +101,11 @@ type Config struct {
 	// (CALLGUARD_WEBHOOK_SECRET).
 	WebhookURL, WebhookSecret string
 
+	// DevEnvFile is where local mode writes the secrets it generated, for
+	// `go run ./examples/callsim` to read (CALLGUARD_DEV_ENV_FILE); empty
+	// writes nothing. Configured secrets are never written.
+	DevEnvFile string
+
 	// ShutdownTimeout bounds graceful shutdown (CALLGUARD_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
 	// LogFormat is auto, json or text (CALLGUARD_LOG_FORMAT).
@@ -356,6 +361,8 @@ func Settings() []Setting {
 	add(s("CALLGUARD_WEBHOOK_URL", "webhook-url", "", false, "receives every event as a signed POST (empty: off)", set, get))
 	set, get = str(func(c *Config) *string { return &c.WebhookSecret })
 	add(s("CALLGUARD_WEBHOOK_SECRET", "webhook-secret", "", true, "signs outgoing webhooks", set, get))
+	set, get = str(func(c *Config) *string { return &c.DevEnvFile })
+	add(s("CALLGUARD_DEV_ENV_FILE", "dev-env-file", "callguard.dev.env", false, "local mode: file (mode 0600) the generated tokens are written to for callsim; removed on shutdown (empty: none)", set, get))
 	set, get = dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, time.Second)
 	add(s("CALLGUARD_SHUTDOWN_TIMEOUT", "shutdown-timeout", "25s", false, "deadline for graceful shutdown", set, get))
 	set, get = oneOf(func(c *Config) *string { return &c.LogFormat }, "auto", "json", "text")
