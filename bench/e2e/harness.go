@@ -20,16 +20,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	_ "embed"
 )
-
-// pprofOverlay is compiled into the server binary with go build -overlay
-// when the server has no profiling endpoint of its own: it serves
-// net/http/pprof on CALLSIM_PPROF_ADDR (loopback), and nothing when unset.
-//
-//go:embed pprof_overlay.go.txt
-var pprofOverlay []byte
 
 // moduleRoot returns the directory of the main module's go.mod.
 func moduleRoot(ctx context.Context) (string, error) {
@@ -46,12 +37,10 @@ func moduleRoot(ctx context.Context) (string, error) {
 
 // BuildOptions configures BuildServer.
 type BuildOptions struct {
-	// Dir receives the binary (and the overlay files).
+	// Dir receives the binary.
 	Dir string
 	// Race builds with the race detector.
 	Race bool
-	// Pprof compiles the pprof overlay in (CALLSIM_PPROF_ADDR).
-	Pprof bool
 }
 
 // BuildServer builds ./examples/server with go build and returns the
@@ -65,19 +54,6 @@ func BuildServer(ctx context.Context, o BuildOptions) (string, error) {
 	args := []string{"build", "-o", bin}
 	if o.Race {
 		args = append(args, "-race")
-	}
-	if o.Pprof {
-		src := filepath.Join(o.Dir, "zz_callsim_pprof.go")
-		if err := os.WriteFile(src, pprofOverlay, 0o644); err != nil {
-			return "", err
-		}
-		ov := filepath.Join(o.Dir, "overlay.json")
-		target := filepath.Join(root, "examples", "server", "zz_callsim_pprof.go")
-		js := fmt.Sprintf(`{"Replace":{%q:%q}}`, target, src)
-		if err := os.WriteFile(ov, []byte(js), 0o644); err != nil {
-			return "", err
-		}
-		args = append(args, "-overlay", ov)
 	}
 	args = append(args, "./examples/server")
 	cmd := exec.CommandContext(ctx, "go", args...)
@@ -110,8 +86,9 @@ func freePort() (int, error) {
 // ServerProc is a callguard server running as a child process on loopback.
 type ServerProc struct {
 	Cmd *exec.Cmd
-	// URL is http://127.0.0.1:PORT; PprofURL is the profiling base URL, or
-	// "" when the binary was built without the overlay.
+	// URL is http://127.0.0.1:PORT; PprofURL is the base URL of the
+	// server's net/http/pprof (CALLGUARD_PPROF_ADDR), or "" when profiling
+	// was not asked for.
 	URL, PprofURL string
 	// PublicURL is the server's CALLGUARD_PUBLIC_URL: https://127.0.0.1:PORT,
 	// as if a TLS-terminating proxy stood in front (Twilio only streams to
@@ -139,7 +116,8 @@ type ServerOptions struct {
 	// ResembleURL is the fake vendor's base URL; empty runs the server's
 	// simulated detector.
 	ResembleURL string
-	// Pprof serves the profiling overlay on a free port.
+	// Pprof has the server serve net/http/pprof on a free loopback port
+	// (CALLGUARD_PPROF_ADDR).
 	Pprof bool
 	// Env adds or overrides settings (KEY=value), e.g. CALLGUARD_WINDOW.
 	Env []string
@@ -188,11 +166,11 @@ func StartServer(ctx context.Context, o ServerOptions) (*ServerProc, error) {
 		"CALLGUARD_LOG_LEVEL=warn",
 	}
 	if o.ResembleURL != "" {
-		// CALLGUARD_RESEMBLE_RATE=0 leaves detect/resemble's default
-		// client-wide limit (40 requests/s) in place; a thousand calls
-		// with 3 s windows need over 300/s, so lift it.
+		// CALLGUARD_RESEMBLE_RATE=0: no client-side limit (a thousand
+		// calls with 3 s windows need over 300 requests/s, far above
+		// detect/resemble's default of 40/s).
 		env = append(env, "RESEMBLE_API_KEY=resembletest-key", "CALLGUARD_RESEMBLE_URL="+o.ResembleURL,
-			"CALLGUARD_RESEMBLE_RATE=10000")
+			"CALLGUARD_RESEMBLE_RATE=0")
 	}
 	if o.Pprof {
 		pp, err := freePort()
@@ -200,7 +178,7 @@ func StartServer(ctx context.Context, o ServerOptions) (*ServerProc, error) {
 			return nil, err
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(pp)
-		env = append(env, "CALLSIM_PPROF_ADDR="+addr)
+		env = append(env, "CALLGUARD_PPROF_ADDR="+addr)
 		p.PprofURL = "http://" + addr
 	}
 	env = append(env, o.Env...)

@@ -97,7 +97,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.ci, "ci", false, "exit 1 unless every call streamed, every frame was processed, none dropped, and every call got verdicts and ended")
 	fs.BoolVar(&o.keepGoing, "keep-going", false, "with -sweep, run every count even after one misses a load target")
 	fs.BoolVar(&o.enforce, "enforce", false, "exit 1 unless the last run meets every target, calls per core included")
-	fs.StringVar(&o.serverBin, "server-bin", "", "use this server binary instead of building one (profiling needs the overlay build)")
+	fs.StringVar(&o.serverBin, "server-bin", "", "use this server binary instead of building one (profiling needs one that knows CALLGUARD_PPROF_ADDR)")
 	env := fs.String("server-env", "", "extra server settings, comma-separated KEY=value (e.g. CALLGUARD_WINDOW=2s)")
 	fs.StringVar(&o.tracks, "tracks", "", "inbound or both (default: what the server's TwiML asks for)")
 	fs.StringVar(&o.selfProfile, "self-profile", "", "write a CPU profile of this process (callsim's engine and the fake vendor) to this file")
@@ -210,7 +210,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	bin := o.serverBin
 	if bin == "" {
 		fmt.Fprintln(stderr, "e2e: building ./examples/server …")
-		if bin, err = BuildServer(ctx, BuildOptions{Dir: o.outDir, Pprof: o.profile}); err != nil {
+		if bin, err = BuildServer(ctx, BuildOptions{Dir: o.outDir}); err != nil {
 			fmt.Fprintln(stderr, "e2e:", err)
 			return 1
 		}
@@ -312,7 +312,7 @@ func runOnce(ctx context.Context, o *options, bin string, audio sim.Audio, n int
 		serverOut = stderr
 	}
 	srv, err := StartServer(ctx, ServerOptions{Bin: bin, DatabaseURL: dbURL, ResembleURL: vendor.URL,
-		Pprof: o.profile && o.serverBin == "", Env: o.serverEnv, Stdout: serverOut})
+		Pprof: o.profile, Env: o.serverEnv, Stdout: serverOut})
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +358,7 @@ func runOnce(ctx context.Context, o *options, bin string, audio sim.Audio, n int
 			profDone <- err
 		}()
 	} else {
-		profDone <- errors.New("server built without the pprof overlay")
+		profDone <- errors.New("profiling off (-profile=false)")
 	}
 
 	fmt.Fprintf(stderr, "e2e: %d calls × %v on %s (vendor latency %v, ramp %v)…\n", n, o.duration, dbName, o.vendorLatency, ramp)

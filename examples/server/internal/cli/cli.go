@@ -190,6 +190,14 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) in
 		log.Warn("database migrations are not current; /readyz answers 503 until `migrate up` runs", "err", err)
 	}
 
+	if cfg.PprofAddr != "" {
+		ps, err := startPprof(cfg.PprofAddr, log)
+		if err != nil {
+			log.Error("listening for pprof failed", "addr", cfg.PprofAddr, "err", err)
+			return 1
+		}
+		defer ps.Close()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
 		log.Error("listening failed", "addr", cfg.Addr(), "err", err)

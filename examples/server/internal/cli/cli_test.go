@@ -3,8 +3,11 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -122,5 +125,58 @@ func TestServeStartsAndStops(t *testing.T) {
 				t.Errorf("generated API token logged")
 			}
 		}
+	}
+}
+
+// CALLGUARD_PPROF_ADDR serves net/http/pprof on its own loopback listener,
+// and the API listener does not serve it.
+func TestServePprof(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"PORT": "0", "CALLGUARD_HOST": "127.0.0.1", "DATABASE_URL": filepath.Join(dir, "cg.db"),
+		"CALLGUARD_LOG_FORMAT": "json", "CALLGUARD_DEV_ENV_FILE": filepath.Join(dir, "dev.env"), "CALLGUARD_PPROF_ADDR": "127.0.0.1:0"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb testlog.SyncBuffer
+	done := make(chan int)
+	go func() { done <- cli.Main(ctx, nil, func(k string) string { return env[k] }, &out, &errb) }()
+	addrRE := regexp.MustCompile(`"msg":"serving pprof","addr":"([^"]+)"`)
+	apiRE := regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+	var pprofAddr, apiAddr string
+	for pprofAddr == "" || apiAddr == "" {
+		select {
+		case code := <-done:
+			t.Fatalf("exited %d: %s", code, errb.String())
+		default:
+		}
+		if m := addrRE.FindStringSubmatch(errb.String()); m != nil {
+			pprofAddr = m[1]
+		}
+		if m := apiRE.FindStringSubmatch(errb.String()); m != nil {
+			apiAddr = m[1]
+		}
+		waitABit()
+	}
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("http://" + pprofAddr + "/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+		t.Fatalf("pprof index: %d %.200s", code, body)
+	}
+	if code, body := get("http://" + pprofAddr + "/debug/pprof/heap"); code != http.StatusOK || len(body) == 0 {
+		t.Fatalf("heap profile: %d, %d bytes", code, len(body))
+	}
+	if code, _ := get("http://" + apiAddr + "/debug/pprof/"); code == http.StatusOK {
+		t.Fatal("the API listener serves pprof")
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"sort"
@@ -112,6 +113,10 @@ type Config struct {
 	LogFormat string
 	// LogLevel is debug, info, warn or error (CALLGUARD_LOG_LEVEL).
 	LogLevel string
+	// PprofAddr, when set, serves net/http/pprof on this host:port, which
+	// must be a loopback address such as 127.0.0.1:6060 (profiles expose
+	// the process's memory); empty disables it (CALLGUARD_PPROF_ADDR).
+	PprofAddr string
 
 	// Sources maps each environment name to where its value came from:
 	// "default", "file", "env" or "flag".
@@ -369,6 +374,16 @@ func Settings() []Setting {
 	add(s("CALLGUARD_LOG_FORMAT", "log-format", "auto", false, "log format (auto: text on a terminal, else JSON)", set, get))
 	set, get = oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")
 	add(s("CALLGUARD_LOG_LEVEL", "log-level", "info", false, "minimum log level", set, get))
+	add(s("CALLGUARD_PPROF_ADDR", "pprof-addr", "", false, "loopback host:port serving net/http/pprof, e.g. 127.0.0.1:6060 (empty: off)", func(c *Config, v string) error {
+		v = strings.TrimSpace(v)
+		if v != "" {
+			if err := checkLoopback(v); err != nil {
+				return err
+			}
+		}
+		c.PprofAddr = v
+		return nil
+	}, func(c *Config) string { return c.PprofAddr }))
 	return list
 }
 
@@ -589,6 +604,28 @@ func RedactURL(s string) string {
 		return s
 	}
 	return u.Redacted()
+}
+
+// checkLoopback accepts host:port addresses whose host is localhost or a
+// loopback IP, so debug endpoints are never reachable from the network.
+func checkLoopback(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not a host:port address: %w", addr, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%q has an invalid port %q", addr, port)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	if host == "" {
+		host = "all interfaces"
+	}
+	return fmt.Errorf("%q listens on %s: it must be a loopback address such as 127.0.0.1:6060 (pprof exposes the process's memory)", addr, host)
 }
 
 func validE164(s string) bool {

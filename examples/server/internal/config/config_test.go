@@ -171,3 +171,25 @@ func TestREADMEListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// CALLGUARD_PPROF_ADDR is off by default, accepts loopback addresses only
+// and names itself when refused.
+func TestPprofAddr(t *testing.T) {
+	c, err := load(t, nil, nil, "")
+	if err != nil || c.PprofAddr != "" {
+		t.Fatalf("default pprof addr %q (%v), want off", c.PprofAddr, err)
+	}
+	for _, ok := range []string{"127.0.0.1:6060", "localhost:0", "[::1]:6060", "127.0.0.2:1"} {
+		c, err := load(t, []string{"-pprof-addr", ok}, nil, "")
+		if err != nil || c.PprofAddr != ok {
+			t.Errorf("%s: %q %v", ok, c.PprofAddr, err)
+		}
+	}
+	for _, bad := range []string{":6060", "0.0.0.0:6060", "10.0.0.1:6060", "example.com:6060", "127.0.0.1", "127.0.0.1:http", "[::]:6060"} {
+		_, err := load(t, nil, map[string]string{"CALLGUARD_PPROF_ADDR": bad}, "")
+		var ie *config.InvalidError
+		if !errors.As(err, &ie) || ie.Env != "CALLGUARD_PPROF_ADDR" || ie.Source != "env" {
+			t.Errorf("%s: err %v, want an InvalidError naming CALLGUARD_PPROF_ADDR", bad, err)
+		}
+	}
+}

@@ -20,7 +20,8 @@ type Metrics struct {
 	GapSeconds     *prometheus.CounterVec   // by track
 	Dropped        *prometheus.CounterVec   // by reason
 	VendorLatency  *prometheus.HistogramVec // by vendor
-	FrameLatency   prometheus.Histogram     // resample + session write per frame
+	FrameLatency   prometheus.Histogram     // from ReadFrame's return to the frame handed to its session
+	FrameLag       prometheus.Histogram     // how far behind real time each frame is handled
 	Verdicts       *prometheus.CounterVec   // by label
 	Alerts         prometheus.Counter       // sessions that alerted
 	Actions        *prometheus.CounterVec   // by action and status
@@ -52,9 +53,17 @@ func New() *Metrics {
 			Buckets: []float64{.05, .1, .25, .5, 1, 2, 4, 8, 16},
 		}, []string{"vendor"}),
 		FrameLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "callguard_frame_processing_seconds",
-			Help:    "Time to resample one received audio frame and hand it to its detection session.",
+			Name: "callguard_frame_processing_seconds",
+			Help: "Time from a received audio frame leaving the media stream's reader (media.Stream.ReadFrame " +
+				"returning) to it being resampled and handed to its detection session, metric updates included.",
 			Buckets: []float64{5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 2e-2},
+		}),
+		FrameLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "callguard_frame_lag_seconds",
+			Help: "How far behind real time each audio frame is handled: wall clock when it is handed to its " +
+				"session minus (wall clock at the stream's start message + the end of the frame's audio on the " +
+				"stream timeline), 0 when ahead. It grows when the server falls behind the calls.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
 		Verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "callguard_verdicts_total", Help: "Window verdicts, by label."}, []string{"label"}),
@@ -72,7 +81,7 @@ func New() *Metrics {
 	r.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ActiveStreams, m.Streams, m.Frames, m.Gaps, m.GapSeconds, m.Dropped, m.VendorLatency, m.FrameLatency,
+		m.ActiveStreams, m.Streams, m.Frames, m.Gaps, m.GapSeconds, m.Dropped, m.VendorLatency, m.FrameLatency, m.FrameLag,
 		m.Verdicts, m.Alerts, m.Actions, m.Errors, m.HTTPRequests, m.EventsNotified,
 	)
 	return m

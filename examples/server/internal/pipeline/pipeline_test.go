@@ -203,3 +203,142 @@ func TestSummaryJSON(t *testing.T) {
 		t.Fatalf("summary JSON\n got %s\nwant %s", b, want)
 	}
 }
+
+// A vendor request that never returns holds the session's Close until the
+// finish deadline; the final writes (summary, detection status, call.ended)
+// must still succeed on a fresh context instead of reusing the expired one.
+func TestFinalWritesSurviveHungVendor(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, t.TempDir()+"/p.db", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var started atomic.Int32
+	det := detect.DetectorFunc(func(ctx context.Context, c detect.Clip) (detect.Verdict, error) {
+		started.Add(1)
+		<-ctx.Done() // never answers
+		return detect.Verdict{}, ctx.Err()
+	})
+	// Publish stores events as the server does, so an expired context makes
+	// the call.ended write fail.
+	publish := func(ctx context.Context, typ, callSid string, data any) {
+		e, err := notify.NewEvent(typ, callSid, data)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if _, _, err := st.AppendEvent(ctx, store.Event{Type: e.Type, CallSid: e.CallSid, Time: e.Time, Data: e.Data}); err != nil {
+			t.Errorf("storing %s event: %v", typ, err)
+		}
+	}
+	m := metrics.New()
+	mgr := pipeline.New(pipeline.Options{Store: st, Detector: det, Window: 500 * time.Millisecond,
+		MinSpeech: 100 * time.Millisecond, Metrics: m, Publish: publish, FinishTimeout: 200 * time.Millisecond})
+	srv := serveMedia(mgr)
+	defer srv.Close()
+
+	call, err := mediatest.Dial(ctx, wsURL(srv), mediatest.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := call.SendPCM(ctx, "inbound", resembletest.Voice(8000, 8000, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := call.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The stream's end is recorded after the detection's final writes.
+	for {
+		s, err := st.GetStream(ctx, call.StreamSid())
+		if err == nil && s.Status != store.StreamStarted {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("stream never ended: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if started.Load() == 0 {
+		t.Fatal("detector never called")
+	}
+	ds, err := st.ListDetections(ctx, store.DetectionFilter{CallSid: call.CallSid()}, store.PageRequest{})
+	if err != nil || len(ds.Items) != 1 {
+		t.Fatalf("detections %v %+v", err, ds.Items)
+	}
+	d := ds.Items[0]
+	if d.Status != store.DetectionStopped && d.Status != store.DetectionFailed {
+		t.Fatalf("detection status %q, want stopped or failed", d.Status)
+	}
+	var sum struct {
+		Windows int `json:"windows"`
+	}
+	if err := json.Unmarshal(d.Summary, &sum); err != nil || sum.Windows == 0 {
+		t.Fatalf("summary %q (%v), want the windows counted", d.Summary, err)
+	}
+	evs, err := st.ListEvents(ctx, store.EventFilter{CallSid: call.CallSid(), Types: []string{notify.TypeCallEnded}}, store.PageRequest{})
+	if err != nil || len(evs.Items) != 1 {
+		t.Fatalf("call.ended events %v %+v", err, evs.Items)
+	}
+	if n := testutil.ToFloat64(m.Errors.WithLabelValues("store")); n != 0 {
+		t.Fatalf("%v store errors counted", n)
+	}
+}
+
+// Every frame handed to a session is observed by both frame histograms:
+// processing time and lag behind real time.
+func TestFrameHistogramsCountFrames(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, t.TempDir()+"/p.db", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	det := detect.DetectorFunc(func(ctx context.Context, c detect.Clip) (detect.Verdict, error) {
+		return detect.Verdict{Label: detect.Real, Score: 0.1, Vendor: "test"}, nil
+	})
+	m := metrics.New()
+	mgr := pipeline.New(pipeline.Options{Store: st, Detector: det, Window: 500 * time.Millisecond,
+		MinSpeech: 100 * time.Millisecond, Metrics: m})
+	srv := serveMedia(mgr)
+	defer srv.Close()
+	call, err := mediatest.Dial(ctx, wsURL(srv), mediatest.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := call.SendPCM(ctx, "inbound", resembletest.Voice(8000, 8000, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := call.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for mgr.Active() != 0 {
+		if ctx.Err() != nil {
+			t.Fatal("stream never ended")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	frames := testutil.ToFloat64(m.Frames.WithLabelValues("inbound"))
+	if frames < 50 { // 1 s of audio in 20 ms chunks
+		t.Fatalf("%v frames counted, want 50", frames)
+	}
+	mfs, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]uint64{}
+	for _, mf := range mfs {
+		for _, mt := range mf.GetMetric() {
+			if h := mt.GetHistogram(); h != nil {
+				counts[mf.GetName()] += h.GetSampleCount()
+			}
+		}
+	}
+	for _, name := range []string{"callguard_frame_processing_seconds", "callguard_frame_lag_seconds"} {
+		if got := counts[name]; float64(got) != frames {
+			t.Errorf("%s counted %d observations, want one per frame (%v)", name, got, frames)
+		}
+	}
+}

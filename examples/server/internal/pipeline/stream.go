@@ -71,8 +71,11 @@ func (m *Manager) serve(ctx context.Context, st *media.Stream, log *slog.Logger)
 		log.Warn("media stream ended before start", "err", err)
 		return fmt.Errorf("pipeline: read start: %w", err)
 	}
+	// base is the wall time of the stream's timeline origin, for the frame
+	// lag metric (a monotonic reading, unlike startedAt).
+	base := time.Now()
 	log = log.With("call_sid", start.CallSid, "stream_sid", start.StreamSid)
-	startedAt := time.Now().UTC()
+	startedAt := base.UTC()
 	tracks := start.Tracks
 	if len(tracks) == 0 {
 		tracks = []string{"inbound"}
@@ -112,7 +115,7 @@ func (m *Manager) serve(ctx context.Context, st *media.Stream, log *slog.Logger)
 		StreamSid: start.StreamSid, Tracks: tracks, From: call.From, To: call.To, DetectionIDs: ids, Simulated: m.o.Simulated})
 	log.Info("stream started", "tracks", tracks, "detections", ids)
 
-	readErr := m.pump(ctx, st, trs)
+	readErr := m.pump(ctx, st, trs, base)
 
 	status, reason := store.DetectionStopped, ""
 	switch {
@@ -158,10 +161,15 @@ func (m *Manager) serve(ctx context.Context, st *media.Stream, log *slog.Logger)
 }
 
 // pump feeds frames to the tracks until the stream ends; nil means a clean
-// stop from Twilio.
-func (m *Manager) pump(ctx context.Context, st *media.Stream, trs map[string]*track) error {
+// stop from Twilio. base is the wall time of the stream timeline's origin
+// (when the start message was read).
+func (m *Manager) pump(ctx context.Context, st *media.Stream, trs map[string]*track, base time.Time) error {
 	for {
 		f, err := st.ReadFrame(ctx)
+		// media.Stream does not report when a frame's message arrived: the
+		// processing time starts as ReadFrame hands it over, and the lag
+		// metric shows time spent waiting before that.
+		t0 := time.Now()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -179,7 +187,6 @@ func (m *Manager) pump(ctx context.Context, st *media.Stream, trs map[string]*tr
 				m.o.Metrics.GapSeconds.WithLabelValues(f.Track).Add(f.Gap.Seconds())
 			}
 		}
-		t0 := time.Now()
 		tr.mu.Lock()
 		if !tr.finished {
 			tr.buf = tr.rs.Process(tr.buf[:0], f.Samples)
@@ -189,7 +196,9 @@ func (m *Manager) pump(ctx context.Context, st *media.Stream, trs map[string]*tr
 		}
 		tr.mu.Unlock()
 		if m.o.Metrics != nil {
-			m.o.Metrics.FrameLatency.Observe(time.Since(t0).Seconds())
+			now := time.Now()
+			m.o.Metrics.FrameLatency.Observe(now.Sub(t0).Seconds())
+			m.o.Metrics.FrameLag.Observe(max(0, now.Sub(base.Add(f.Timestamp+f.Duration())).Seconds()))
 		}
 	}
 }

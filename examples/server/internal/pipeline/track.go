@@ -112,13 +112,19 @@ func (m *Manager) finishTrack(ctx context.Context, tr *track, status store.Detec
 	if err != nil && !errors.Is(err, detect.ErrClosed) {
 		tr.log.Warn("closing detection session", "err", err)
 	}
+	cancel()
+	// Closing may have used up cctx (a vendor request that never returned
+	// holds Close until the deadline): the final writes get a fresh bounded
+	// context so the summary, the status and call.ended are still recorded.
+	wctx, wcancel := m.persistCtx(ctx)
+	defer wcancel()
 	s := Summary{Summary: sum, Simulated: m.o.Simulated}
 	sj, _ := json.Marshal(s)
 	u := store.DetectionUpdate{Status: status, Summary: sj}
 	if status == store.DetectionFailed {
 		u.Error = reason
 	}
-	_, err = m.o.Store.UpdateDetection(cctx, tr.detection.ID, u)
+	_, err = m.o.Store.UpdateDetection(wctx, tr.detection.ID, u)
 	var te *store.TransitionError
 	if errors.As(err, &te) {
 		// Ended elsewhere: stopped through the API on a replica that does not
@@ -126,7 +132,7 @@ func (m *Manager) finishTrack(ctx context.Context, tr *track, status store.Detec
 		// holds the audio, so its summary is the final one.
 		tr.log.Info("detection already ended elsewhere; storing its final summary", "stored_status", string(te.From))
 		var d store.Detection
-		if d, err = m.o.Store.SetDetectionSummary(cctx, tr.detection.ID, sj); err == nil {
+		if d, err = m.o.Store.SetDetectionSummary(wctx, tr.detection.ID, sj); err == nil {
 			status = d.Status
 		}
 	}
@@ -136,7 +142,7 @@ func (m *Manager) finishTrack(ctx context.Context, tr *track, status store.Detec
 	}
 	tr.log.Info("detection ended", "status", string(status), "reason", reason, "windows", s.Windows,
 		"decision", string(s.Decision))
-	m.o.Publish(cctx, notify.TypeCallEnded, tr.detection.CallSid, view.CallEnded{DetectionID: tr.detection.ID,
+	m.o.Publish(wctx, notify.TypeCallEnded, tr.detection.CallSid, view.CallEnded{DetectionID: tr.detection.ID,
 		Track: tr.name, StreamSid: tr.detection.StreamSid, Status: string(status), Decision: string(s.Decision),
 		Summary: sj, Reason: reason})
 }
