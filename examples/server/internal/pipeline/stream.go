@@ -180,11 +180,11 @@ func (m *Manager) pump(ctx context.Context, st *media.Stream, trs map[string]*tr
 		if tr == nil {
 			continue
 		}
-		if m.o.Metrics != nil {
-			m.o.Metrics.Frames.WithLabelValues(f.Track).Inc()
+		if tr.frames != nil {
+			tr.frames.Inc()
 			if f.Gap > 0 {
-				m.o.Metrics.Gaps.WithLabelValues(f.Track).Inc()
-				m.o.Metrics.GapSeconds.WithLabelValues(f.Track).Add(f.Gap.Seconds())
+				tr.gaps.Inc()
+				tr.gapSeconds.Add(f.Gap.Seconds())
 			}
 		}
 		tr.mu.Lock()

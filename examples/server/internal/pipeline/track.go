@@ -13,6 +13,7 @@ import (
 	"github.com/callguard/callguard/media"
 	"github.com/callguard/callguard/notify"
 	"github.com/callguard/callguard/resample"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // track is one media track of a stream: its detection row, resampler,
@@ -23,6 +24,9 @@ type track struct {
 	rs        *resample.Resampler
 	buf       []int16
 	log       *slog.Logger
+	// Per-track counters, resolved once so the frame loop does no label
+	// lookups; nil without metrics.
+	frames, gaps, gapSeconds prometheus.Counter
 
 	mu       sync.Mutex // guards sess use and finished
 	sess     *detect.Session
@@ -62,6 +66,11 @@ func (m *Manager) openTrack(ctx context.Context, start *media.Start, name string
 	}
 	tr := &track{name: name, detection: d, rs: rs, ids: map[int]int64{},
 		log: log.With("track", name, "detection_id", d.ID)}
+	if m.o.Metrics != nil {
+		tr.frames = m.o.Metrics.Frames.WithLabelValues(name)
+		tr.gaps = m.o.Metrics.Gaps.WithLabelValues(name)
+		tr.gapSeconds = m.o.Metrics.GapSeconds.WithLabelValues(name)
+	}
 	tr.sess = detect.NewSession(m.o.Detector, detect.SessionOptions{
 		CallSid: start.CallSid, Track: name,
 		Window: m.o.Window, Hop: m.o.Hop, SampleRate: 16000, MinSpeech: m.o.MinSpeech,
