@@ -19,45 +19,31 @@ func captureProfile(ctx context.Context, pprofURL string, d time.Duration, file 
 	secs := max(1, int(d.Seconds()))
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", pprofURL, secs), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("cpu profile: HTTP %d: %s", resp.StatusCode, b)
-	}
-	f, err := os.Create(file)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return fetchProfile(ctx, "cpu profile", fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", pprofURL, secs), file)
 }
 
 // captureHeap fetches the server's in-use heap profile into file.
 func captureHeap(ctx context.Context, pprofURL, file string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, pprofURL+"/debug/pprof/heap", nil)
+	return fetchProfile(ctx, "heap profile", pprofURL+"/debug/pprof/heap", file)
+}
+
+// fetchProfile GETs url and writes the body to file; what names the
+// profile in errors.
+func fetchProfile(ctx context.Context, what, url, file string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("heap profile: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("heap profile: HTTP %d", resp.StatusCode)
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, b)
 	}
 	f, err := os.Create(file)
 	if err != nil {
