@@ -19,10 +19,10 @@ func TestAliasRejection(t *testing.T) {
 		in, out    int
 		int16, f32 float64
 	}{
-		{16000, 8000, 98.9, 120},
-		{48000, 16000, 105.9, 120},
-		{48000, 8000, 98.9, 120},
-		{44100, 16000, 98.9, 120},
+		{16000, 8000, 98.9, 140},
+		{48000, 16000, 105.9, 140},
+		{48000, 8000, 98.9, 140},
+		{44100, 16000, 98.9, 138}, // generic path: one float32 inner product per output
 	} {
 		for _, q := range []Quality{High, VeryHigh} {
 			t.Run(fmt.Sprintf("%v/%d-%d", q, c.in, c.out), func(t *testing.T) {
@@ -53,8 +53,12 @@ func TestAliasRejection(t *testing.T) {
 				if worst < c.int16 {
 					t.Errorf("int16 alias rejection %.1f dB < %.1f dB", worst, c.int16)
 				}
-				if worstF < c.f32 {
-					t.Errorf("float32 alias rejection %.1f dB < %.1f dB", worstF, c.f32)
+				wantF := c.f32
+				if q == VeryHigh {
+					wantF = 155 // float64 arithmetic (soxr VHQ: 157-159 dB)
+				}
+				if worstF < wantF {
+					t.Errorf("float32 alias rejection %.1f dB < %.1f dB", worstF, wantF)
 				}
 			})
 		}

@@ -18,6 +18,32 @@ type spec struct {
 	// up-sampling (8 kHz -> 16 kHz: 146 dB image rejection within the 3 ms
 	// budget at High).
 	lowDelay bool
+	// sharpUp, if non-zero, is the stopband edge (fraction of the input
+	// Nyquist frequency, below the 2-pass of a Nyquist filter) of
+	// integer up-sampling by an even factor L >= 4: a cascade of a sharp 2x
+	// interpolator (passband to pass, stopband from sharpUp, both phases
+	// symmetric, so the pair kernel runs them) and a cheap L/2 Nyquist
+	// interpolator (see designCascade). Stopping near the input Nyquist
+	// frequency keeps most of the input's own 16-bit noise between pass and
+	// 1.0 out of the output, which is what limits 16-bit SINAD.
+	sharpUp float64
+	// attenSharp is the Kaiser attenuation of both stages of that cascade.
+	attenSharp float64
+	// sharpPass, if non-zero, replaces pass for sharpUp designs.
+	sharpPass float64
+	// precise selects float64 coefficients and accumulation (fir64 and
+	// dot64): the filter's own stopband is then not limited by float32
+	// rounding. With precise, sharpUp applies to every integer up-sampling
+	// factor, as a single stage.
+	precise bool
+}
+
+// upPass returns the passband edge of a sharpUp design.
+func (sp spec) upPass() float64 {
+	if sp.sharpPass > 0 {
+		return sp.sharpPass
+	}
+	return sp.pass
 }
 
 // specFor returns the design numbers of q. It is a pure function: the
@@ -29,9 +55,14 @@ func specFor(q Quality) (spec, bool) {
 	case Medium:
 		return spec{pass: 0.80, stop: 1.20, atten: 90}, true
 	case High:
-		return spec{pass: 0.85, stop: 1.15, atten: 120, attenUp: 130, attenDown: 140, lowDelay: true}, true
+		// sharpUp 1.06 (VeryHigh 1.07): measured in bench/resample as the
+		// edge where 16-bit SINAD and image energies are both at least
+		// soxr's (a later edge passes more of the input's noise, an
+		// earlier one puts more back above the Nyquist frequency through
+		// 16-bit rounding; see bench/resample/README.md).
+		return spec{pass: 0.85, stop: 1.15, atten: 120, attenUp: 130, attenDown: 140, lowDelay: true, sharpUp: 1.06, attenSharp: 140}, true
 	case VeryHigh:
-		return spec{pass: 0.90, stop: 1.10, atten: 140, attenDown: 150}, true
+		return spec{pass: 0.90, stop: 1.10, atten: 200, sharpUp: 1.07, sharpPass: 0.85, precise: true}, true
 	}
 	return spec{}, false
 }
@@ -65,6 +96,23 @@ type table struct {
 	// pairs, when set, replaces sub: the same taps grouped in mirror pairs
 	// of a linear-phase filter (kernel_pair.go).
 	pairs []subPair
+	// upPairs, when set (mode up), holds every phase of an interpolator
+	// whose phases are each symmetric, as mirror pairs: phase p's output i
+	// is sum_k c[k]*(x[i+k] + x[i+y0+K-1-k]) over its input window x.
+	upPairs []upPair
+	// stages, when set (mode cascade), are the two tables run in series.
+	stages []*table
+	// precise (spec.precise): coef64 holds the coefficients in float64, in
+	// the layout of coef, and every output is a float64 sum (fir64 in mode
+	// up, one dot64 per output otherwise).
+	precise bool
+	coef64  []float64
+}
+
+// upPair is one symmetric phase of an interpolator in pair form.
+type upPair struct {
+	y0 int
+	c  []float32
 }
 
 // mode selects the kernel layout.
@@ -74,6 +122,7 @@ const (
 	modeGeneric mode = iota // per-output inner product (any L/M)
 	modeUp                  // M == 1: one FIR per phase over consecutive inputs
 	modeDown                // L == 1: M sub-filters over de-interleaved input
+	modeCascade             // two tables in series (stages)
 )
 
 // maxFastFactor bounds L (modeUp) and M (modeDown) for the vector paths.
@@ -119,7 +168,10 @@ func design(l, m int, q Quality) (*table, error) {
 	if !ok {
 		return nil, ErrInvalidQuality
 	}
-	t := &table{l: l, m: m, quality: q, spec: sp}
+	if m == 1 && sp.sharpUp > 0 && !sp.precise && l%2 == 0 && l >= 4 && l <= maxFastFactor {
+		return designCascade(l, q, sp)
+	}
+	t := &table{l: l, m: m, quality: q, spec: sp, precise: sp.precise}
 	if l == 1 && m == 1 {
 		t.taps = 1
 		t.coef = []float32{1}
@@ -132,6 +184,7 @@ func design(l, m int, q Quality) (*table, error) {
 	pass, stop := sp.pass, sp.stop
 	atten := sp.atten
 	down := m > l
+	sharp := m == 1 && sp.precise && sp.sharpUp > 0
 	switch {
 	case down:
 		// Down-sampling: the stopband starts at the output Nyquist
@@ -140,11 +193,15 @@ func design(l, m int, q Quality) (*table, error) {
 		if sp.attenDown > 0 {
 			atten = sp.attenDown
 		}
+	case sharp:
+		// Integer up-sampling, precise: flat to upPass, stopped from
+		// sharpUp (see spec.sharpUp).
+		pass, stop = sp.upPass(), sp.sharpUp
 	case sp.attenUp > 0:
 		atten = sp.attenUp
 	}
 	cut := 1.0 // cutoff, fraction of the lower Nyquist: half-way between the edges
-	if down {
+	if down || sharp {
 		cut = (pass + stop) / 2
 	}
 	df := (stop - pass) * nyq
@@ -165,36 +222,22 @@ func design(l, m int, q Quality) (*table, error) {
 	}
 	d := (n - 1) / 2
 	t.taps, t.delay = n, d
-	beta := kaiserBeta(atten)
-	i0b := besselI0(beta)
-	h := make([]float64, n)
+	var h []float64
 	if special != nil {
 		h, t.delay = special, specialDelay
+	} else {
+		h = kaiserSinc(n, r, cut, atten)
 	}
-	for i := range h {
-		if special != nil {
-			break
-		}
-		k := i - d // offset from centre; zero crossings every r/cut samples
-		var s float64
-		switch {
-		case k == 0:
-			s = 1
-		case cut == 1 && k%r == 0:
-			s = 0 // exact zero: Nyquist (r-th band) filter
-		default:
-			x := math.Pi * float64(k) * cut / float64(r)
-			s = math.Sin(x) / x
-		}
-		u := float64(k) / float64(d)
-		w := besselI0(beta*math.Sqrt(max(0, 1-u*u))) / i0b
-		h[i] = s * w // gain L * 2*fc = L*cut/r; normalised per phase below
+	if err := t.split(h); err != nil {
+		return nil, err
 	}
-	if special == nil {
-		for i := range d { // exactly linear phase: mirror pairs equal
-			h[n-1-i] = h[i]
-		}
-	}
+	return t, nil
+}
+
+// split fills t's phases, coefficients and kernel layout from the
+// prototype h (at the rate L*inRate; t.l, t.m set).
+func (t *table) split(h []float64) error {
+	l, m, n := t.l, t.m, len(h)
 	// Split into L phases: phase p holds h[k*L+p], k = 0.. ; reverse each so
 	// the inner product runs forward over the input window.
 	t.phases = make([]phase, l)
@@ -211,13 +254,16 @@ func design(l, m int, q Quality) (*table, error) {
 			}
 		}
 		if k0 < 0 || sum == 0 {
-			return nil, fmt.Errorf("%w: empty filter phase", ErrUnsupportedRatio)
+			return fmt.Errorf("%w: empty filter phase", ErrUnsupportedRatio)
 		}
 		// Each phase sums to exactly 1 at DC: DC gain 1, no DC images.
 		g := 1 / sum
 		off := len(t.coef)
 		for k := k1 - 1; k >= k0; k-- {
 			t.coef = append(t.coef, float32(h[k*l+p]*g))
+			if t.precise {
+				t.coef64 = append(t.coef64, h[k*l+p]*g)
+			}
 		}
 		ph := phase{off: off, n: k1 - k0, back: k1 - 1}
 		ph.pass = ph.n == 1 && t.coef[off] == 1
@@ -225,6 +271,10 @@ func design(l, m int, q Quality) (*table, error) {
 		t.hist = max(t.hist, ph.back)
 	}
 	switch {
+	case t.precise && m == 1 && l <= maxFastFactor:
+		t.mode = modeUp // with fir64
+	case t.precise:
+		// one float64 inner product per output (mode generic, dot64)
 	case m == 1 && l <= maxFastFactor:
 		t.mode = modeUp
 	case l == 1 && m <= maxFastFactor:
@@ -234,7 +284,38 @@ func design(l, m int, q Quality) (*table, error) {
 			t.pairs = nil
 		}
 	}
-	return t, nil
+	return nil
+}
+
+// kaiserSinc returns the n-tap (n odd) Kaiser-windowed sinc with cutoff
+// cut (fraction of 1/(2r) cycles per sample) for attenuation atten dB,
+// exactly symmetric. Its gain is not normalised (split does that per
+// phase).
+func kaiserSinc(n, r int, cut, atten float64) []float64 {
+	d := (n - 1) / 2
+	beta := kaiserBeta(atten)
+	i0b := besselI0(beta)
+	h := make([]float64, n)
+	for i := range h {
+		k := i - d // offset from centre; zero crossings every r/cut samples
+		var s float64
+		switch {
+		case k == 0:
+			s = 1
+		case cut == 1 && k%r == 0:
+			s = 0 // exact zero: Nyquist (r-th band) filter
+		default:
+			x := math.Pi * float64(k) * cut / float64(r)
+			s = math.Sin(x) / x
+		}
+		u := float64(k) / float64(d)
+		w := besselI0(beta*math.Sqrt(max(0, 1-u*u))) / i0b
+		h[i] = s * w
+	}
+	for i := range d { // exactly linear phase: mirror pairs equal
+		h[n-1-i] = h[i]
+	}
+	return h
 }
 
 // buildSub splits the single phase of an integer decimator into its M

@@ -31,7 +31,7 @@ func ExampleResampler_Process_reuse() {
 		fmt.Println(len(buf))
 	}
 	// Output:
-	// 789
+	// 667
 	// 960
 	// 960
 }

@@ -18,6 +18,8 @@ func FuzzChunking(f *testing.F) {
 	f.Add(7, 3, uint8(1), uint64(4), uint16(50))
 	f.Add(1, 384000, uint8(3), uint64(5), uint16(10))
 	f.Add(48000, 8000, uint8(3), uint64(6), uint16(161))
+	f.Add(8000, 48000, uint8(3), uint64(7), uint16(1234)) // cascade
+	f.Add(8000, 32000, uint8(4), uint64(8), uint16(777))  // VeryHigh, float64
 	f.Fuzz(func(t *testing.T, in, out int, q uint8, seed uint64, n uint16) {
 		r, err := New(in, out, WithQuality(Quality(q)))
 		if err != nil {

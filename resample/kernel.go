@@ -1,5 +1,7 @@
 package resample
 
+import "math"
+
 // run computes every output whose input window is available (at most limit
 // when limit >= 0) into r.out, then drops history no longer needed.
 func (r *Resampler) run(limit int64) []float32 {
@@ -20,6 +22,12 @@ func (r *Resampler) run(limit int64) []float32 {
 	r.nOut += int64(len(out))
 	r.out = out
 	r.more = len(out) > 0 && len(out) == r.capped
+	if t.mode == modeDown {
+		// runDown has de-interleaved every sample; it keeps its own
+		// history in the streams.
+		r.buf = r.buf[:0]
+		return out
+	}
 	// Keep only the history the next output can reach back to.
 	buf := r.buf
 	drop := min(r.qrel-t.hist, len(buf))
@@ -48,6 +56,13 @@ func (r *Resampler) runGeneric(maxOut int) []float32 {
 		var y float32
 		if ph.pass {
 			y = buf[s]
+		} else if t.precise {
+			c := t.coef64[ph.off : ph.off+ph.n]
+			if r.fir.asm {
+				y = float32(dot64Asm(c, buf[s:s+ph.n]))
+			} else {
+				y = float32(dot64(c, buf[s:s+ph.n]))
+			}
 		} else {
 			c := t.coef[ph.off : ph.off+ph.n]
 			if r.fir.asm {
@@ -121,6 +136,13 @@ func (r *Resampler) runUp(maxOut int) []float32 {
 		tmp := r.tmp[ph*rows : ph*rows+cnt]
 		if x.pass {
 			copy(tmp, buf[s:s+cnt])
+		} else if t.precise {
+			fir64(tmp, buf[s:s+cnt+x.n-1], t.coef64[x.off:x.off+x.n], r.fir.asm)
+		} else if t.upPairs != nil {
+			clear(tmp)
+			up := &t.upPairs[ph]
+			e := s + cnt + x.n - 1
+			r.fir.runPair(tmp, buf[s:e], buf[s+up.y0:e], up.c)
 		} else {
 			clear(tmp)
 			r.fir.run(tmp, buf[s:s+cnt+x.n-1], t.coef[x.off:x.off+x.n])
@@ -155,28 +177,48 @@ func (r *Resampler) runDown(maxOut int) []float32 {
 	ph := &t.phases[0]
 	n := ph.n
 	w := r.sw
-	// De-interleave the samples that arrived since the last run.
+	// De-interleave the samples that arrived since the last run: a partial
+	// row, whole rows, a partial row. The streams' live samples start at
+	// r.so in their stride; consumed rows are dropped by advancing it.
 	if r.fresh > 0 {
 		src := r.buf[len(r.buf)-r.fresh:]
-		d := r.sd
-		for b := range m {
-			first := (b - d%m + m) % m // first j with (d+j)%m == b
-			if first >= len(src) {
-				continue
+		if need, _ := r.divm(r.sd + len(src) + m - 1); r.so+need > w {
+			// Out of room: move the streams back to the start of their
+			// stride (every few runs, not every run).
+			live, _ := r.divm(r.sd + m - 1)
+			for b := range m {
+				copy(r.tmp[b*w:b*w+live], r.tmp[b*w+r.so:b*w+r.so+live])
 			}
-			cnt := (len(src) - first + m - 1) / m
-			dst := r.tmp[b*w+(d+first)/m : b*w+(d+first)/m+cnt]
-			sr := src[first:]
-			for i := range dst {
-				dst[i] = sr[i*m]
-			}
+			r.so = 0
+		}
+		o := r.so
+		row, b := r.divm(r.sd) // stream b, element row takes x[s+row*m+b]
+		row += o
+		j := 0
+		for ; b > 0 && b < m && j < len(src); b++ {
+			r.tmp[b*w+row] = src[j]
+			j++
+		}
+		if b == m {
+			row++
+		}
+		rows, _ := r.divm(len(src) - j)
+		if rows > 0 && (b == 0 || b == m) {
+			deinterleave(r.tmp, w, row, src[j:j+rows*m], m, r.fir.asm)
+			j += rows * m
+			row += rows
+		}
+		for b = 0; j < len(src); b++ {
+			r.tmp[b*w+row] = src[j]
+			j++
 		}
 		r.sd += r.fresh
 		r.fresh = 0
 	}
 	a := 0
 	if r.sd >= n {
-		a = (r.sd-n)/m + 1
+		q, _ := r.divm(r.sd - n)
+		a = q + 1
 	}
 	r.capped = min(maxOut, r.rows)
 	a = min(a, r.capped)
@@ -188,8 +230,9 @@ func (r *Resampler) runDown(maxOut int) []float32 {
 	for i := range t.pairs {
 		sp := &t.pairs[i]
 		kk := len(sp.c)
-		x := r.tmp[sp.bx*w+sp.x0 : sp.bx*w+sp.x0+a+kk-1]
-		y := r.tmp[sp.by*w+sp.y0 : sp.by*w+sp.y0+a+kk-1]
+		x0, y0 := sp.bx*w+r.so+sp.x0, sp.by*w+r.so+sp.y0
+		x := r.tmp[x0 : x0+a+kk-1]
+		y := r.tmp[y0 : y0+a+kk-1]
 		r.fir.runPair(out, x, y, sp.c)
 	}
 	for b := range m {
@@ -200,19 +243,86 @@ func (r *Resampler) runDown(maxOut int) []float32 {
 		if len(sub) == 0 {
 			continue
 		}
-		a0 := b*w + t.subStart[b]
+		a0 := b*w + r.so + t.subStart[b]
 		r.fir.run(out, r.tmp[a0:a0+a+len(sub)-1], sub)
 	}
 	// Drop the a consumed rows from every stream.
-	for b := range m {
-		have := (r.sd - b + m - 1) / m
-		if have > a {
-			copy(r.tmp[b*w:], r.tmp[b*w+a:b*w+have])
-		}
-	}
+	r.so += a
 	r.sd -= a * m
 	r.qrel += a * m
 	return out
+}
+
+// divm returns x/m and x%m for the decimator's m (0 <= x < 2^20, m <=
+// maxFastFactor), by a multiplication with the reciprocal r.minv =
+// floor(2^32/m)+1: exact there, and integer division is slow.
+func (r *Resampler) divm(x int) (int, int) {
+	q := int((uint64(x) * r.minv) >> 32)
+	return q, x - q*r.t.m
+}
+
+// deinterleave stores whole rows of m samples: src[k*m+b] goes to
+// tmp[b*w+row+k]. Strides 2 and 3 run in assembly (eight rows a step,
+// shuffled in registers) when asm is set, and as one pass with constant
+// offsets otherwise (no bounds checks in the loop); both copy exactly.
+func deinterleave(tmp []float32, w, row int, src []float32, m int, asm bool) {
+	rows := len(src) / m
+	if rows == 0 {
+		return
+	}
+	switch m {
+	case 2:
+		s0 := tmp[row : row+rows]
+		s1 := tmp[w+row : w+row+rows]
+		s1 = s1[:len(s0)]
+		src = src[:2*len(s0)]
+		k := 0
+		if asm {
+			deinterleave2Asm(s0, s1, src)
+			k = len(s0) &^ 7
+		}
+		for ; k < len(s0); k++ {
+			p := src[2*k : 2*k+2 : 2*k+2]
+			s0[k], s1[k] = p[0], p[1]
+		}
+	case 3:
+		s0 := tmp[row : row+rows]
+		s1 := tmp[w+row : w+row+rows]
+		s2 := tmp[2*w+row : 2*w+row+rows]
+		s1, s2 = s1[:len(s0)], s2[:len(s0)]
+		src = src[:3*len(s0)]
+		k := 0
+		if asm {
+			deinterleave3Asm(s0, s1, s2, src)
+			k = len(s0) &^ 7
+		}
+		for ; k < len(s0); k++ {
+			p := src[3*k : 3*k+3 : 3*k+3]
+			s0[k], s1[k], s2[k] = p[0], p[1], p[2]
+		}
+	default:
+		for b := range m {
+			gatherStride(tmp[b*w+row:b*w+row+rows], src[b:], m)
+		}
+	}
+}
+
+// gatherStride sets dst[i] = src[i*m]; len(src) > (len(dst)-1)*m (the
+// de-interleaving of strides other than 2 and 3). Stride 6 is unrolled with
+// constant offsets, which lets the compiler drop the bounds checks.
+func gatherStride(dst, src []float32, m int) {
+	i := 0
+	if m == 6 {
+		for ; i+2 <= len(dst) && 6*i+12 <= len(src); i += 2 {
+			s := src[6*i : 6*i+12 : 6*i+12]
+			d := dst[i : i+2 : i+2]
+			d[0], d[1] = s[0], s[6]
+		}
+	}
+	for j := i * m; i < len(dst); i++ {
+		dst[i] = src[j]
+		j += m
+	}
 }
 
 // firKernel runs the FIR primitive, in assembly when available. The
@@ -290,6 +400,61 @@ func dot(c, x []float32) float32 {
 		s0 += c[i] * x[i]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// dot64 returns sum c[k]*x[k] in float64; len(x) >= len(c). It is the
+// inner product of the precise tables (VeryHigh): with float64
+// coefficients and sums the filter's stopband is not limited by float32
+// rounding (float32 input samples are exact in float64). The order of
+// operations is that of dot64Asm, so the two agree bit for bit: 32 partial
+// sums s[k%32] over k < len(c)&^3, each a chain of fused multiply-adds,
+// one more chain for the last len(c)%4 terms, and a fixed reduction.
+func dot64(c []float64, x []float32) float64 {
+	x = x[:len(c)]
+	var s [32]float64
+	n4 := len(c) &^ 3
+	for k := 0; k < n4; k += 32 {
+		cc, xx, ss := c[k:min(k+32, n4)], x[k:], s[:]
+		for j, v := range cc {
+			ss[j] = math.FMA(v, float64(xx[j]), ss[j])
+		}
+	}
+	var t float64
+	for k := n4; k < len(c); k++ {
+		t = math.FMA(c[k], float64(x[k]), t)
+	}
+	var a [4]float64
+	for l := range a {
+		a[l] = ((s[l] + s[4+l]) + (s[8+l] + s[12+l])) + ((s[16+l] + s[20+l]) + (s[24+l] + s[28+l]))
+	}
+	return ((a[0] + a[2]) + (a[1] + a[3])) + t
+}
+
+// fir64 sets dst[i] = float32(sum_k c[k]*x[i+k]), the sum in float64 (the
+// FIR of the precise tables, VeryHigh, for integer up-sampling), in
+// assembly when asm is set; len(x) >= len(dst)+len(c)-1, len(c) >= 1.
+func fir64(dst, x []float32, c []float64, asm bool) {
+	if asm {
+		n := len(dst) &^ 15
+		fir64Asm(dst[:n], x, c)
+		dst, x = dst[n:], x[n:]
+	}
+	fir64Go(dst, x, c)
+}
+
+// fir64Go is the portable fir64: each output one chain of fused
+// multiply-adds from zero in order of k, rounded to float32 at the end
+// (what the assembly computes for every output, so the two agree bit for
+// bit).
+func fir64Go(dst, x []float32, c []float64) {
+	for i := range dst {
+		xs := x[i : i+len(c)]
+		var a float64
+		for k, ck := range c {
+			a = math.FMA(ck, float64(xs[k]), a)
+		}
+		dst[i] = float32(a)
+	}
 }
 
 // firGo is the portable FIR kernel: dst[i] += sum_k c[k]*x[i+k], the sum

@@ -16,7 +16,9 @@ func hasFIRAsm() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
 func firAsm(dst, x, c []float32)
 
 // hasAVX512 reports whether the AVX-512 pair kernel can run.
-func hasAVX512() bool { return hasFIRAsm() && cpu.X86.HasAVX512F }
+// Build tag resample_noavx512 turns it off (the AVX2 blocks of 32 run
+// instead), to measure or test that path on an AVX-512 machine.
+func hasAVX512() bool { return hasFIRAsm() && cpu.X86.HasAVX512F && !noAVX512 }
 
 // firPair512Asm is firPairAsm for one block of len(dst) = 16*V outputs,
 // V in 1..8 (other lengths do nothing), bit-identical per output.
@@ -29,6 +31,12 @@ func firPair512Asm(dst, x, y, c []float32)
 //
 //go:noescape
 func firPairAsm(dst, x, y, c []float32)
+
+// firPairVAsm is firPairAsm for one block of len(dst) = 8*V outputs, V in
+// 1..4 (other lengths do nothing), bit-identical per output.
+//
+//go:noescape
+func firPairVAsm(dst, x, y, c []float32)
 
 // f32ToInt16Asm converts the first len(src)&^15 samples with
 // round-to-nearest-even and int16 saturation (VCVTPS2DQ, VPACKSSDW).
@@ -78,3 +86,26 @@ func scale(dst, src []float32, k float32, asm bool) {
 	}
 	scaleGo(dst, src, k)
 }
+
+// dot64Asm is dot64 with AVX2/FMA, bit-identical to it.
+//
+//go:noescape
+func dot64Asm(c []float64, x []float32) float64
+
+// deinterleave2Asm sets s0[k], s1[k] = src[2k], src[2k+1] for k <
+// len(s0)&^7 (AVX2).
+//
+//go:noescape
+func deinterleave2Asm(s0, s1, src []float32)
+
+// deinterleave3Asm sets s0[k], s1[k], s2[k] = src[3k], src[3k+1],
+// src[3k+2] for k < len(s0)&^7 (AVX2).
+//
+//go:noescape
+func deinterleave3Asm(s0, s1, s2, src []float32)
+
+// fir64Asm is fir64Go with AVX2/FMA for the first len(dst)&^15 outputs,
+// bit-identical to it.
+//
+//go:noescape
+func fir64Asm(dst, x []float32, c []float64)

@@ -120,7 +120,8 @@ func firPairGo(dst, x, y, c []float32) {
 // runPair computes the pair sum of firPairGo into dst, with the assembly
 // when available: AVX-512 blocks of up to 128 outputs sized to the outputs
 // at hand (a remainder padded to a multiple of 16), or AVX2 blocks of 32
-// (a remainder padded to 32), in scratch. Every output is the same chain
+// and one of 8, 16 or 24 for the remainder (padded to a multiple of 8), in
+// place when there is room or else in scratch. Every output is the same chain
 // of operations whatever block it falls in.
 func (k *firKernel) runPair(dst, x, y, c []float32) {
 	if !k.asm {
@@ -150,6 +151,10 @@ func (k *firKernel) runPair(dst, x, y, c []float32) {
 	if rem == 0 {
 		return
 	}
+	if !k.avx512 {
+		// One block of 1..4 AVX2 vectors for the tail (firPairVAsm).
+		blk = (rem + 7) &^ 7
+	}
 	if w := blk + len(c) - 1; cap(dst)-full >= blk && cap(x)-full >= w && cap(y)-full >= w {
 		// Room to run the padded block in place: the extra outputs,
 		// computed from whatever lies beyond the inputs, are written
@@ -158,7 +163,7 @@ func (k *firKernel) runPair(dst, x, y, c []float32) {
 		if k.avx512 {
 			firPair512Asm(d, xx, yy, c)
 		} else {
-			firPairAsm(d, xx, yy, c)
+			firPairVAsm(d, xx, yy, c)
 		}
 		return
 	}
@@ -175,7 +180,7 @@ func (k *firKernel) runPair(dst, x, y, c []float32) {
 	if k.avx512 {
 		firPair512Asm(ds, xs, ys, c)
 	} else {
-		firPairAsm(ds, xs, ys, c)
+		firPairVAsm(ds, xs, ys, c)
 	}
 	copy(dst[full:], ds[:rem])
 }

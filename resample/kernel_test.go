@@ -204,12 +204,13 @@ func TestFIRPairAsmMatchesGo(t *testing.T) {
 	}
 }
 
-// TestFIRPairBlocksIdentical: the AVX-512 and AVX2 pair kernels give the
-// very same value for every output (one order of operations), so a stream
-// is bit-identical whichever block sizes its chunking produces.
+// TestFIRPairBlocksIdentical: the AVX-512 and AVX2 pair kernels, in blocks
+// of every size, give the very same value for every output (one order of
+// operations), so a stream is bit-identical whichever block sizes its
+// chunking produces.
 func TestFIRPairBlocksIdentical(t *testing.T) {
-	if !hasAVX512() {
-		t.Skip("no AVX-512 on this CPU/build")
+	if !hasFIRAsm() {
+		t.Skip("no assembly kernel on this CPU/build")
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, taps := range []int{3, 55, 110} {
@@ -225,6 +226,19 @@ func TestFIRPairBlocksIdentical(t *testing.T) {
 		}
 		a := make([]float32, n)
 		firPairAsm(a, x, y, c)
+		for v := 1; v <= 4; v++ {
+			b := make([]float32, n)
+			for s := 0; s+8*v <= n; s += 8 * v {
+				firPairVAsm(b[s:s+8*v], x[s:], y[s:], c)
+			}
+			m := n / (8 * v) * 8 * v
+			if !slices.Equal(a[:m], b[:m]) {
+				t.Fatalf("taps=%d: AVX2 blocks of %d differ from blocks of 32", taps, 8*v)
+			}
+		}
+		if !hasAVX512() {
+			continue
+		}
 		for v := 1; v <= 8; v++ {
 			b := make([]float32, n)
 			for s := 0; s+16*v <= n; s += 16 * v {
@@ -247,7 +261,7 @@ func TestStreamingExactFloat32(t *testing.T) {
 	for i, v := range noise(len(x), 9) {
 		x[i] = float32(v) / 32768
 	}
-	for _, c := range [][2]int{{16000, 8000}, {48000, 16000}, {48000, 8000}, {32000, 8000}, {7, 3}} {
+	for _, c := range [][2]int{{16000, 8000}, {48000, 16000}, {48000, 8000}, {32000, 8000}, {7, 3}, {8000, 48000}, {8000, 32000}, {8000, 16000}} {
 		for _, q := range []Quality{High, VeryHigh} {
 			for _, portable := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%v/%d-%d/portable=%v", q, c[0], c[1], portable), func(t *testing.T) {
@@ -278,6 +292,100 @@ func TestStreamingExactFloat32(t *testing.T) {
 						}
 					}
 				})
+			}
+		}
+	}
+}
+
+// TestDot64AsmMatchesGo: the float64 inner product of the precise
+// (VeryHigh) tables gives the same bits in assembly and in Go, for every
+// length (each tail case of the assembly), and is accurate to float64.
+func TestDot64AsmMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for n := range 140 {
+		c := make([]float64, n)
+		x := make([]float32, n+5)
+		exact := 0.0
+		for i := range c {
+			c[i] = rng.NormFloat64()
+			x[i] = float32(rng.IntN(65536) - 32768)
+		}
+		scale := 0.0
+		for i := range c {
+			exact += c[i] * float64(x[i])
+			scale += math.Abs(c[i] * float64(x[i]))
+		}
+		a, b := dot64Asm(c, x), dot64(c, x)
+		if a != b {
+			t.Fatalf("n=%d: asm %v, go %v", n, a, b)
+		}
+		if d := math.Abs(b - exact); d > 1e-13*scale {
+			t.Fatalf("n=%d: %v, want %v", n, b, exact)
+		}
+	}
+}
+
+// TestDeinterleave checks the de-interleaving of the decimators, assembly
+// and Go, for strides 2, 3 and others, at every length.
+func TestDeinterleave(t *testing.T) {
+	for _, asm := range []bool{false, hasFIRAsm()} {
+		for _, m := range []int{2, 3, 4, 6} {
+			for rows := range 40 {
+				src := make([]float32, rows*m)
+				for i := range src {
+					src[i] = float32(i + 1)
+				}
+				const w, row = 64, 3
+				tmp := make([]float32, m*w)
+				deinterleave(tmp, w, row, src, m, asm)
+				for b := range m {
+					for k := range w {
+						want := float32(0)
+						if k >= row && k < row+rows {
+							want = src[(k-row)*m+b]
+						}
+						if tmp[b*w+k] != want {
+							t.Fatalf("asm=%v m=%d rows=%d: stream %d [%d] = %v, want %v", asm, m, rows, b, k, tmp[b*w+k], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDivm checks the decimator's division by multiplication.
+func TestDivm(t *testing.T) {
+	for m := 1; m <= maxFastFactor; m++ {
+		r := &Resampler{t: &table{m: m}, minv: 1<<32/uint64(m) + 1}
+		for x := range 1 << 20 {
+			if q, rem := r.divm(x); q != x/m || rem != x%m {
+				t.Fatalf("divm(%d) by %d = %d, %d", x, m, q, rem)
+			}
+		}
+	}
+}
+
+// TestFIR64AsmMatchesGo: the float64 FIR of VeryHigh's interpolators gives
+// the same bits in assembly and Go, for every block/tail split.
+func TestFIR64AsmMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 1, 15, 16, 17, 33, 100} {
+		for _, taps := range []int{1, 2, 7, 141} {
+			x := make([]float32, n+taps-1)
+			c := make([]float64, taps)
+			for i := range x {
+				x[i] = float32(rng.IntN(65536) - 32768)
+			}
+			for i := range c {
+				c[i] = rng.NormFloat64()
+			}
+			a := make([]float32, n)
+			b := make([]float32, n)
+			fir64(a, x, c, hasFIRAsm())
+			fir64Go(b, x, c)
+			if !slices.Equal(a, b) {
+				t.Fatalf("n=%d taps=%d: assembly and Go differ", n, taps)
 			}
 		}
 	}

@@ -3,8 +3,9 @@ package resample
 import "fmt"
 
 // Quality selects the filter: a linear-phase Kaiser-windowed sinc, or at
-// High a low-delay interpolator for 1:2. Down-sampling filters stop at the
-// output Nyquist frequency.
+// High a low-delay interpolator for 1:2 and a two-stage cascade for even
+// up-sampling factors from 4. Down-sampling filters stop at the output
+// Nyquist frequency. VeryHigh computes in float64.
 // The package documentation gives the numbers (passband, stopband, taps,
 // delay).
 type Quality int

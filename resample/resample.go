@@ -22,6 +22,8 @@ type Resampler struct {
 	nIn    int64     // input samples accepted since the start or Reset
 	nOut   int64     // output samples produced since the start or Reset
 	sw     int       // down: stride of the de-interleaved streams in tmp
+	so     int       // down: start of the streams' live samples in their stride
+	minv   uint64    // down: floor(2^32/M)+1 (see divm)
 	sd     int       // down: samples de-interleaved from the window start
 	fresh  int       // down: samples at the end of buf not yet de-interleaved
 	more   bool      // the last run stopped at the scratch size, not the input
@@ -32,6 +34,13 @@ type Resampler struct {
 	rows int       // outputs per phase (up) or per run (down)
 	qmax []int
 	ibuf []int16 // ProcessIntBuffer scratch
+
+	// A cascade (t.mode == modeCascade) runs its stages in series: st[0]
+	// takes the input, st[1] its output; mid holds st[1]'s raw output of
+	// one step (cascade.go). The fields above are then unused but for
+	// inRate, outRate, t, fir.asm and ibuf.
+	st  []*Resampler
+	mid []float32
 }
 
 const maxBlockOut = 1024
@@ -72,6 +81,15 @@ func New(inRate, outRate int, opts ...Option) (*Resampler, error) {
 		}
 		return nil, rerr(err.Error(), err)
 	}
+	if t.mode == modeCascade {
+		return newCascade(inRate, outRate, t, cfg), nil
+	}
+	return newStage(inRate, outRate, t, cfg), nil
+}
+
+// newStage builds a single-stage Resampler on table t.
+func newStage(inRate, outRate int, t *table, cfg config) *Resampler {
+	l, m := t.l, t.m
 	r := &Resampler{inRate: inRate, outRate: outRate, t: t, mq: m / l, mr: m % l}
 	// Bound the outputs of one block so the scratch never grows.
 	r.block = max(1, min(256, (maxBlockOut-2)*m/l))
@@ -92,11 +110,21 @@ func New(inRate, outRate int, opts ...Option) (*Resampler, error) {
 	switch t.mode {
 	case modeUp:
 		r.rows = r.block + 2
-		r.tmp = make([]float32, l*r.rows)
 		r.qmax = make([]int, l)
+		if t.upPairs != nil {
+			// Slack past the last phase lets the pair kernel run a padded
+			// block in place (kernel_pair.go).
+			r.tmp = make([]float32, l*r.rows+128)
+			r.fir.withPairs(maxN)
+		} else {
+			r.tmp = make([]float32, l*r.rows)
+		}
 	case modeDown:
 		r.rows = maxBlockOut
-		r.sw = (t.phases[0].n+m+r.block)/m + 2
+		// Twice the room the streams need, so that they are moved back
+		// to the start only every few runs.
+		r.sw = 2 * ((t.phases[0].n+m+r.block)/m + 2)
+		r.minv = 1<<32/uint64(m) + 1
 		// Slack past the last stream lets the pair kernel run a padded
 		// block in place (kernel_pair.go).
 		r.tmp = make([]float32, m*r.sw+128+maxN)
@@ -105,7 +133,7 @@ func New(inRate, outRate int, opts ...Option) (*Resampler, error) {
 		}
 	}
 	r.Reset()
-	return r, nil
+	return r
 }
 
 func gcd(a, b int) int {
@@ -136,6 +164,12 @@ func (r *Resampler) Delay() int {
 
 // Reset discards all history and starts a new stream, keeping the table.
 func (r *Resampler) Reset() {
+	for _, s := range r.st {
+		s.Reset()
+	}
+	if r.st != nil {
+		return
+	}
 	t := r.t
 	r.buf = r.buf[:t.hist]
 	clear(r.buf)
@@ -145,6 +179,7 @@ func (r *Resampler) Reset() {
 	r.nIn, r.nOut = 0, 0
 	r.more = false
 	r.sd = 0
+	r.so = 0
 	r.fresh = len(r.buf) - (r.qrel - t.phases[0].back) // from the first window start
 }
 
@@ -154,16 +189,17 @@ func (r *Resampler) Reset() {
 // does not matter: any split of a stream gives bit-identical output. After
 // the first call Process does not allocate, except to grow dst.
 func (r *Resampler) Process(dst, src []int16) []int16 {
+	h := r.head()
 	for len(src) > 0 {
-		n := min(len(src), r.block)
-		int16ToF32(r.buf[len(r.buf):len(r.buf)+n], src[:n], r.fir.asm)
-		r.buf = r.buf[:len(r.buf)+n]
-		r.fresh += n
-		r.nIn += int64(n)
+		n := min(len(src), h.block)
+		int16ToF32(h.buf[len(h.buf):len(h.buf)+n], src[:n], r.fir.asm)
+		h.buf = h.buf[:len(h.buf)+n]
+		h.fresh += n
+		h.nIn += int64(n)
 		src = src[n:]
-		dst = r.appendInt16(dst, r.run(-1))
-		for r.more {
-			dst = r.appendInt16(dst, r.run(-1))
+		dst = r.appendInt16(dst, r.step())
+		for h.more {
+			dst = r.appendInt16(dst, r.step())
 		}
 	}
 	return dst
@@ -174,16 +210,17 @@ func (r *Resampler) Process(dst, src []int16) []int16 {
 // should use one of Process and ProcessFloat32; mixing them is allowed and
 // scales consistently (x/32768).
 func (r *Resampler) ProcessFloat32(dst, src []float32) []float32 {
+	h := r.head()
 	for len(src) > 0 {
-		n := min(len(src), r.block)
-		scale(r.buf[len(r.buf):len(r.buf)+n], src[:n], 32768, r.fir.asm)
-		r.buf = r.buf[:len(r.buf)+n]
-		r.fresh += n
-		r.nIn += int64(n)
+		n := min(len(src), h.block)
+		scale(h.buf[len(h.buf):len(h.buf)+n], src[:n], 32768, r.fir.asm)
+		h.buf = h.buf[:len(h.buf)+n]
+		h.fresh += n
+		h.nIn += int64(n)
 		src = src[n:]
-		dst = r.appendFloat32(dst, r.run(-1))
-		for r.more {
-			dst = r.appendFloat32(dst, r.run(-1))
+		dst = r.appendFloat32(dst, r.step())
+		for h.more {
+			dst = r.appendFloat32(dst, r.step())
 		}
 	}
 	return dst
@@ -194,8 +231,8 @@ func (r *Resampler) ProcessFloat32(dst, src []float32) []float32 {
 // stream yields exactly round(inputSamples * OutRate / InRate) samples
 // (halves round up), and resets the Resampler for a new stream.
 func (r *Resampler) Flush(dst []int16) []int16 {
-	for r.flushStep() {
-		dst = r.appendInt16(dst, r.out)
+	for ys, ok := r.flushNext(); ok; ys, ok = r.flushNext() {
+		dst = r.appendInt16(dst, ys)
 	}
 	r.Reset()
 	return dst
@@ -203,8 +240,8 @@ func (r *Resampler) Flush(dst []int16) []int16 {
 
 // FlushFloat32 is Flush for float output.
 func (r *Resampler) FlushFloat32(dst []float32) []float32 {
-	for r.flushStep() {
-		dst = r.appendFloat32(dst, r.out)
+	for ys, ok := r.flushNext(); ok; ys, ok = r.flushNext() {
+		dst = r.appendFloat32(dst, ys)
 	}
 	r.Reset()
 	return dst

@@ -257,8 +257,10 @@ func TestRates(t *testing.T) {
 }
 
 func TestPassthroughIsExact(t *testing.T) {
-	// Integer upsampling keeps every input sample bit for bit.
-	for _, l := range []int{2, 3, 6} {
+	// Integer upsampling with a Nyquist filter keeps every input sample
+	// bit for bit (even factors from 4 up run the cascade, whose first
+	// stage is not a Nyquist filter).
+	for _, l := range []int{2, 3, 5} {
 		x := noise(1000, 7)
 		y := oneShot(t, 8000, 8000*l, High, x)
 		for i, v := range x {

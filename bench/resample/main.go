@@ -37,9 +37,22 @@ func main() {
 	flag.IntVar(&toneSeconds, "tone", 4, "seconds of audio per test tone")
 	flag.BoolVar(&verbose, "v", false, "print per-tone figures")
 	only := flag.String("engines", "", "comma-separated engine name prefixes to run (default all)")
+	convList := flag.String("convs", "", "comma-separated conversions to run, e.g. 8000:48000 (default the four)")
+	tables := flag.String("tables", "all", "tables to print: all, or int16 (the first table only)")
 	flag.Parse()
 
 	convs := []conv{{8000, 16000}, {8000, 48000}, {16000, 8000}, {48000, 16000}}
+	if *convList != "" {
+		convs = convs[:0]
+		for _, s := range strings.Split(*convList, ",") {
+			var c conv
+			if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d:%d", &c.in, &c.out); err != nil {
+				fmt.Fprintf(os.Stderr, "bad -convs entry %q: %v\n", s, err)
+				os.Exit(2)
+			}
+			convs = append(convs, c)
+		}
+	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "conversion\tengine\tripple dB\tSINAD dB min/mean\timg/alias tone dB\timg/alias energy dB\tenergy >Nyq dB\tns/in-sample\tlatency ms mean/max\tDelay()\t")
 	for _, c := range convs {
@@ -63,6 +76,9 @@ func main() {
 		fmt.Fprintln(w, "\t\t\t\t\t\t\t\t\t\t")
 	}
 	w.Flush()
+	if *tables == "int16" {
+		return
+	}
 
 	fmt.Println()
 	fmt.Println("callguard with float32 I/O (filter stopband, no 16-bit rounding):")
@@ -245,6 +261,9 @@ func measureAll(f factory, c conv) (row, error) {
 			r.rejFull = min(r.rejFull, dspmeasure.DB(sig/dspmeasure.BandPower(res, fN/out, 0.5)))
 			ai, _ := dspmeasure.SineFit(res, 2*math.Pi*(in-ft)/out) // first image, fitted after removing the tone
 			r.rejTone = min(r.rejTone, dspmeasure.DB(sig/(ai*ai/2)))
+			if verbose {
+				fmt.Fprintf(os.Stderr, "%s %v tone %.1f Hz: image tone %.1f dB, image energy %.3f dB, energy >Nyq %.3f dB\n", f.name, c, ft, dspmeasure.DB(sig/(ai*ai/2)), dspmeasure.DB(sig/dspmeasure.BandPower(res, (2-top)*fN/out, 0.5)), dspmeasure.DB(sig/dspmeasure.BandPower(res, fN/out, 0.5)))
+			}
 		}
 	}
 	r.sinadMean = dspmeasure.DB(float64(len(tones)) / noiseSum)
