@@ -40,6 +40,9 @@ const (
 	DefaultUploadThreshold = 100 << 20
 	// Vendor is the default Verdict.Vendor.
 	Vendor = "resemble"
+	// DefaultMaxIdleConns is how many idle keep-alive connections the
+	// default HTTPClient keeps to the API host.
+	DefaultMaxIdleConns = 256
 	// maxBody bounds how much of an answer is read.
 	maxBody = 16 << 20
 )
@@ -53,7 +56,12 @@ type Client struct {
 	APIKey string
 	// BaseURL is the API root (default DefaultBaseURL).
 	BaseURL string
-	// HTTPClient sends requests (default http.DefaultClient).
+	// HTTPClient sends requests. The default is a client of its own whose
+	// transport is http.DefaultTransport's settings with up to
+	// DefaultMaxIdleConns idle keep-alive connections to the API host:
+	// http.DefaultTransport keeps only two per host, so hundreds of
+	// concurrent calls would open (and TLS-handshake) a new connection for
+	// almost every window.
 	HTTPClient *http.Client
 	// Limiter paces every request the client makes, polls and retries
 	// included (default: DefaultRate per second, burst DefaultBurst, created
@@ -91,6 +99,7 @@ type Client struct {
 
 	once    sync.Once
 	limiter *rate.Limiter
+	hc      *http.Client
 	hmu     sync.Mutex
 	headers map[int][]byte
 	bufs    sync.Pool // *[]byte request bodies
@@ -104,6 +113,13 @@ func (c *Client) init() {
 		if c.limiter == nil {
 			c.limiter = rate.NewLimiter(DefaultRate, DefaultBurst)
 		}
+		c.hc = c.HTTPClient
+		if c.hc == nil {
+			t := http.DefaultTransport.(*http.Transport).Clone()
+			t.MaxIdleConns = DefaultMaxIdleConns
+			t.MaxIdleConnsPerHost = DefaultMaxIdleConns
+			c.hc = &http.Client{Transport: t}
+		}
 	})
 }
 
@@ -115,10 +131,8 @@ func (c *Client) baseURL() string {
 }
 
 func (c *Client) httpClient() *http.Client {
-	if c.HTTPClient == nil {
-		return http.DefaultClient
-	}
-	return c.HTTPClient
+	c.init()
+	return c.hc
 }
 
 func (c *Client) logger() *slog.Logger {

@@ -47,7 +47,7 @@ func (s *sqlStore) RecordAction(ctx context.Context, a ActionRecord) (ActionReco
 		det = a.DetectionID
 	}
 	var out ActionRecord
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx querier) error {
 		if a.DetectionID != "" {
 			var x int
 			err := tx.QueryRowContext(ctx, s.rebind(`SELECT 1 FROM detections WHERE id = ?`), a.DetectionID).Scan(&x)

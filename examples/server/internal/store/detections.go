@@ -57,7 +57,7 @@ func (s *sqlStore) CreateDetection(ctx context.Context, d Detection) (Detection,
 		d.StartedAt = now
 	}
 	var out Detection
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx querier) error {
 		if err := s.ensureCall(ctx, tx, d.CallSid); err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (s *sqlStore) UpdateDetection(ctx context.Context, id string, u DetectionUp
 	}
 	from := allowedFrom(u.Status)
 	var out Detection
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx querier) error {
 		// A conditional update makes the transition atomic on both
 		// backends without row locks.
 		args := []any{string(u.Status), u.StreamSid, jv(u.Summary), u.Error, stopped, s.tv(now), id}
@@ -204,7 +204,7 @@ func (s *sqlStore) SetDetectionSummary(ctx context.Context, id string, summary j
 		return Detection{}, err
 	}
 	var out Detection
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx querier) error {
 		d, err := scanDetection(tx.QueryRowContext(ctx, s.rebind(`UPDATE detections SET summary = ?, updated_at = ?
 			WHERE id = ? AND status IN ('stopped', 'failed')
 			RETURNING `+detectionCols), jv(summary), s.tv(s.nowUTC()), id))
@@ -231,7 +231,7 @@ func (s *sqlStore) SetDetectionSummary(ctx context.Context, id string, summary j
 // detectionStatus returns the status of detection id as tx sees it, or
 // an error wrapping ErrNotFound when there is no such detection. The
 // updates use it to say why their conditional UPDATE matched no row.
-func (s *sqlStore) detectionStatus(ctx context.Context, tx *sql.Tx, id string) (DetectionStatus, error) {
+func (s *sqlStore) detectionStatus(ctx context.Context, tx querier, id string) (DetectionStatus, error) {
 	var cur string
 	err := tx.QueryRowContext(ctx, s.rebind(`SELECT status FROM detections WHERE id = ?`), id).Scan(&cur)
 	if errors.Is(err, sql.ErrNoRows) {

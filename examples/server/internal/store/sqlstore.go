@@ -30,10 +30,15 @@ type sqlStore struct {
 	log        *slog.Logger
 	now        func() time.Time
 	retries    int
+	stmts      *stmtCache // writes' prepared statements (SQLite only)
 }
 
 func newSQLStore(b Backend, w, r *sql.DB, o Options) *sqlStore {
-	return &sqlStore{backend: b, w: w, r: r, log: o.Logger, now: o.Now, retries: o.Retries}
+	s := &sqlStore{backend: b, w: w, r: r, log: o.Logger, now: o.Now, retries: o.Retries}
+	if b == SQLite {
+		s.stmts = &stmtCache{db: w, m: map[string]*sql.Stmt{}}
+	}
+	return s
 }
 
 // Backend implements Store.
@@ -58,6 +63,7 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 
 // Close implements Store.
 func (s *sqlStore) Close() error {
+	s.stmts.close()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -195,13 +201,14 @@ type querier interface {
 
 // inTx runs fn in a write transaction, retrying the whole transaction when
 // it fails with an error that guarantees nothing was committed.
-func (s *sqlStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *sqlStore) inTx(ctx context.Context, fn func(tx querier) error) error {
+	s.stmts.prepare(ctx)
 	return s.retry(ctx, func(ctx context.Context) error {
 		tx, err := s.w.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if err := fn(tx); err != nil {
+		if err := fn(s.stmts.wrap(tx)); err != nil {
 			_ = tx.Rollback()
 			return err
 		}
@@ -217,7 +224,8 @@ func (s *sqlStore) read(ctx context.Context, fn func(q querier) error) error {
 // write runs a single statement fn on the write pool with retries; fn must
 // be idempotent.
 func (s *sqlStore) write(ctx context.Context, fn func(q querier) error) error {
-	return s.retry(ctx, func(ctx context.Context) error { return fn(s.w) })
+	s.stmts.prepare(ctx)
+	return s.retry(ctx, func(ctx context.Context) error { return fn(s.stmts.wrap(s.w)) })
 }
 
 // retry runs fn, then again up to s.retries times while it fails with a

@@ -54,7 +54,7 @@ func (s *sqlStore) UpsertStream(ctx context.Context, st Stream) (Stream, error) 
 		started = now
 	}
 	var out Stream
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx querier) error {
 		if err := s.ensureCall(ctx, tx, st.CallSid); err != nil {
 			return err
 		}

@@ -52,7 +52,7 @@ func (s *sqlStore) CreateAPIToken(ctx context.Context, t APIToken) (APIToken, er
 		t.CreatedAt = s.nowUTC()
 	}
 	var out APIToken
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx querier) error {
 		res, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO api_tokens (id, name, hash, created_at, revoked_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`), t.ID, t.Name, t.Hash, s.tv(t.CreatedAt), s.tv(t.RevokedAt))
 		if err != nil {

@@ -49,7 +49,7 @@ func (s *sqlStore) InsertVerdict(ctx context.Context, v Verdict) (Verdict, bool,
 		out   Verdict
 		isNew bool
 	)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx querier) error {
 		var callSid, track string
 		err := tx.QueryRowContext(ctx, s.rebind(`SELECT call_sid, track FROM detections WHERE id = ?`), v.DetectionID).
 			Scan(&callSid, &track)

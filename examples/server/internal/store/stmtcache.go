@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// maxCachedStmts bounds the statement cache; queries past it run unprepared.
+const maxCachedStmts = 256
+
+// stmtCache keeps the write path's statements prepared. modernc.org/sqlite
+// parses and plans every statement it is given from scratch (a third of a
+// verdict insert's CPU under load); pgx caches prepared statements by
+// itself, so PostgreSQL stores have no stmtCache (a nil *stmtCache wraps
+// nothing). Statements are prepared on the write pool and bound to a
+// transaction with Tx.StmtContext, which reuses the connection's prepared
+// statement.
+type stmtCache struct {
+	db      *sql.DB
+	mu      sync.Mutex
+	m       map[string]*sql.Stmt // nil: seen, to be prepared
+	pending int                  // how many are nil
+}
+
+// wrap returns q with its statements served from the cache.
+func (c *stmtCache) wrap(q querier) querier {
+	if c == nil {
+		return q
+	}
+	return cachedQuerier{c: c, q: q}
+}
+
+// get returns the prepared statement for query, or nil when it is not
+// prepared yet (it is then noted, and prepared by the next prepare call) or
+// the cache is full: the caller runs query unprepared.
+func (c *stmtCache) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.m[query]
+	if !ok && len(c.m) < maxCachedStmts {
+		c.m[query] = nil
+		c.pending++
+	}
+	return st
+}
+
+// prepare prepares the statements noted by get. It runs outside
+// transactions and without holding the cache's lock while it prepares:
+// SQLite's write pool has one connection, which an open transaction holds
+// (and that transaction may be asking the cache for a statement). A
+// statement that fails to prepare is forgotten (noted again, and retried,
+// on its next use; running it unprepared reports the error).
+func (c *stmtCache) prepare(ctx context.Context) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if c.pending == 0 {
+		c.mu.Unlock()
+		return
+	}
+	var todo []string
+	for q, st := range c.m {
+		if st == nil {
+			todo = append(todo, q)
+		}
+	}
+	c.mu.Unlock()
+	for _, q := range todo {
+		st, err := c.db.PrepareContext(ctx, q)
+		c.mu.Lock()
+		switch old, noted := c.m[q]; {
+		case !noted || old != nil: // closed meanwhile, or prepared by another caller
+			if err == nil {
+				_ = st.Close()
+			}
+		case err != nil:
+			delete(c.m, q)
+			c.pending--
+		default:
+			c.m[q] = st
+			c.pending--
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, st := range c.m {
+		if st != nil {
+			_ = st.Close()
+		}
+		delete(c.m, k)
+	}
+	c.pending = 0
+}
+
+// cachedQuerier runs q's statements through the cache.
+type cachedQuerier struct {
+	c *stmtCache
+	q querier
+}
+
+// stmt binds the cached statement for query to the querier (a transaction
+// or the write pool); ok is false when query must run unprepared.
+func (cq cachedQuerier) stmt(ctx context.Context, query string) (*sql.Stmt, bool) {
+	st := cq.c.get(query)
+	if st == nil {
+		return nil, false
+	}
+	if tx, isTx := cq.q.(*sql.Tx); isTx {
+		return tx.StmtContext(ctx, st), true
+	}
+	return st, true
+}
+
+func (cq cachedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st, ok := cq.stmt(ctx, query); ok {
+		return st.QueryContext(ctx, args...)
+	}
+	return cq.q.QueryContext(ctx, query, args...)
+}
+
+func (cq cachedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := cq.stmt(ctx, query); ok {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return cq.q.QueryRowContext(ctx, query, args...)
+}
+
+func (cq cachedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st, ok := cq.stmt(ctx, query); ok {
+		return st.ExecContext(ctx, args...)
+	}
+	return cq.q.ExecContext(ctx, query, args...)
+}
