@@ -86,6 +86,11 @@ type Verdict struct {
 	ID string `json:"id,omitempty"`
 	// Latency is how long the detector took to answer.
 	Latency time.Duration `json:"latency"`
+	// Decided is when the verdict was reached: the detector answered, or
+	// the window was settled without it (no speech, skipped, failed). A
+	// Session sets it; it is the start of "vendor answered → watcher"
+	// delivery measurements.
+	Decided time.Time `json:"decided,omitzero"`
 	// Raw is the vendor's own answer, verbatim, when there is one.
 	Raw json.RawMessage `json:"raw,omitempty"`
 	// Err says why the label is Unknown (vendor error, skipped under

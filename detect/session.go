@@ -170,6 +170,9 @@ func (s *Session) cutLocked(pcm []int16, pos int64) {
 // finishLocked stores a finished verdict for delivery.
 func (s *Session) finishLocked(v Verdict) {
 	v.CallSid, v.Track = s.opts.CallSid, s.opts.Track
+	if v.Decided.IsZero() {
+		v.Decided = time.Now()
+	}
 	s.results[v.Index] = v
 	select {
 	case s.notify <- struct{}{}:
@@ -212,6 +215,9 @@ func (s *Session) judge(j job) (v Verdict) {
 	t0 := time.Now()
 	v, err := s.safeDetect(ctx, c)
 	lat := time.Since(t0)
+	if v.Decided.IsZero() {
+		v.Decided = t0.Add(lat)
+	}
 	if err == nil && !v.Label.Valid() {
 		err = fmt.Errorf("detect: detector returned label %q, want %q or %q", v.Label, Real, Fake)
 	}
@@ -222,7 +228,7 @@ func (s *Session) judge(j job) (v Verdict) {
 		s.opts.Logger.Warn("detect: window not judged", "call_sid", s.opts.CallSid, "track", s.opts.Track,
 			"window", j.index, "start", c.Start, "err", err)
 		u := unknown(err)
-		u.Vendor, u.ID, u.Raw = v.Vendor, v.ID, v.Raw
+		u.Vendor, u.ID, u.Raw, u.Decided = v.Vendor, v.ID, v.Raw, v.Decided
 		return u
 	}
 	v.Index, v.Start, v.End = j.index, c.Start, end

@@ -600,3 +600,35 @@ func ExampleDetectorFunc() {
 	// real <nil>
 	// true
 }
+
+func TestVerdictDecidedIsWhenTheDetectorAnswered(t *testing.T) {
+	rec := &recorder{t: t}
+	answered := make(chan time.Time, 4)
+	d := detect.DetectorFunc(func(ctx context.Context, c detect.Clip) (detect.Verdict, error) {
+		time.Sleep(5 * time.Millisecond)
+		answered <- time.Now()
+		if c.Start > 0 {
+			return detect.Verdict{}, errors.New("vendor down")
+		}
+		return detect.Verdict{Label: detect.Real, Score: 0.1}, nil
+	})
+	s := detect.NewSession(d, rec.opts(detect.SessionOptions{Window: 10 * time.Millisecond, SampleRate: 1000, MinSpeech: -1}))
+	before := time.Now()
+	if err := s.Write(loud(20)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.verdicts) != 2 {
+		t.Fatalf("%d verdicts, want 2", len(rec.verdicts))
+	}
+	for i, v := range rec.verdicts {
+		at := <-answered
+		// Decided falls between the detector's answer and its delivery,
+		// for answers and for failures alike.
+		if v.Decided.Before(at) || v.Decided.Sub(at) > time.Second || !v.Decided.After(before) {
+			t.Errorf("window %d (%s): Decided %v, detector answered at %v", i, v.Label, v.Decided, at)
+		}
+	}
+}

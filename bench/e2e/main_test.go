@@ -72,7 +72,7 @@ func TestTargets(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"dropped frames", "send lag p99 (client view of back-pressure)",
-		"verdict published → watcher p99", "server peak RSS", "real-time calls per core"} {
+		"verdict vendor answered → watcher p99", "server peak RSS", "real-time calls per core"} {
 		if !failed[name] {
 			t.Errorf("target %q should fail", name)
 		}

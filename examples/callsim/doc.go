@@ -9,7 +9,7 @@
 // Server-Sent Events) and prints each verdict as it arrives. At the end it
 // prints a report: calls, frames sent, frames the server processed and
 // dropped (from /metrics), verdict latency (window end → watcher), delivery
-// latency (published → watcher), vendor latency, and server CPU and RSS.
+// latency (vendor answered → watcher), vendor latency, and server CPU and RSS.
 //
 // Against a server started with `go run ./examples/server` from the same
 // directory, with no arguments: in local mode (no TWILIO_AUTH_TOKEN or

@@ -38,6 +38,9 @@ type VerdictInfo struct {
 	Vendor  string
 	Latency time.Duration
 	Err     string
+	// Decided is when the server's detector answered (decided_at), when
+	// the server reports it; the zero time otherwise.
+	Decided time.Time
 }
 
 // ErrEventData is wrapped when an event's data cannot be read.
@@ -128,6 +131,12 @@ func DecodeVerdict(data json.RawMessage) (VerdictInfo, error) {
 	v.Start = dur("Start", "start_ms", "start_ns", "start")
 	v.End = dur("End", "end_ms", "end_ns", "end")
 	v.Latency = dur("Latency", "latency_ms", "vendor_latency_ms", "latency_ns", "latency")
+	for _, k := range []string{"decided_at", "Decided", "decided"} {
+		if raw, ok := lookup(m, k); ok {
+			_ = json.Unmarshal(raw, &v.Decided)
+			break
+		}
+	}
 	if v.Label == "" {
 		return v, fmt.Errorf("%w: verdict without a label", ErrEventData)
 	}

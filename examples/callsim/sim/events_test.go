@@ -31,6 +31,11 @@ func TestDecodeVerdictShapes(t *testing.T) {
 			t.Errorf("%s: got %+v, want %+v", name, v, want)
 		}
 	}
+	at := time.Date(2026, 11, 26, 21, 30, 0, 123456000, time.UTC)
+	v, err := DecodeVerdict(json.RawMessage(`{"label":"real","decided_at":"2026-11-26T21:30:00.123456Z"}`))
+	if err != nil || !v.Decided.Equal(at) {
+		t.Errorf("decided_at: got %v (%v), want %v", v.Decided, err, at)
+	}
 	if _, err := DecodeVerdict(json.RawMessage(`{"score":1}`)); !errors.Is(err, ErrEventData) {
 		t.Errorf("no label: err = %v", err)
 	}

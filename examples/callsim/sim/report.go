@@ -46,6 +46,12 @@ type Report struct {
 	// server's histogram, in milliseconds (NaN encodes as null: absent).
 	FrameLatencyP50Ms *float64 `json:"frame_latency_p50_ms"`
 	FrameLatencyP99Ms *float64 `json:"frame_latency_p99_ms"`
+	// FrameLagP50/P99 are quantiles of how far behind real time the
+	// server handled frames (callguard_frame_lag_seconds: wall clock when a
+	// frame reached its session minus the end of its audio on the call's
+	// timeline), in milliseconds; it grows when the server falls behind.
+	FrameLagP50Ms *float64 `json:"frame_lag_p50_ms"`
+	FrameLagP99Ms *float64 `json:"frame_lag_p99_ms"`
 	// VendorLatencyServerP50/P99 come from the server's vendor histogram.
 	VendorLatencyServerP50Ms *float64 `json:"vendor_latency_server_p50_ms"`
 	VendorLatencyServerP99Ms *float64 `json:"vendor_latency_server_p99_ms"`
@@ -58,8 +64,10 @@ type Report struct {
 	// VerdictLatency is window end (when the last frame of the window was
 	// sent) → verdict received by the watcher.
 	VerdictLatency Summary `json:"verdict_latency"`
-	// DeliveryLatency is the event's server timestamp (set when the vendor
-	// answered and the verdict was published) → received by the watcher.
+	// DeliveryLatency is the vendor answering (the verdict's decided_at)
+	// → the verdict received by the watcher: storing the verdict, storing
+	// and publishing its event and the SSE delivery. For servers that do
+	// not report decided_at it starts at the event's timestamp (published).
 	DeliveryLatency Summary `json:"delivery_latency"`
 	// VendorLatency is the vendor latency each verdict reports.
 	VendorLatency Summary `json:"vendor_latency"`
@@ -115,6 +123,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("  frames processed %s", orUnknown(r.FramesProcessed, "%.0f"))
 	p("  dropped frames   %s", orUnknown(r.DroppedFrames, "%.0f"))
 	p("  frame latency    p50 %s  p99 %s (server histogram)", msOr(r.FrameLatencyP50Ms), msOr(r.FrameLatencyP99Ms))
+	p("  frame lag        p50 %s  p99 %s (behind real time, server histogram)", msOr(r.FrameLagP50Ms), msOr(r.FrameLagP99Ms))
 	labels := make([]string, 0, len(r.VerdictsByLabel))
 	for l := range r.VerdictsByLabel {
 		labels = append(labels, l)
@@ -126,7 +135,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	p("  verdicts         %d (%s), %d alerts, %d calls ended", r.Verdicts, strings.Join(lb, ", "), r.Alerts, r.CallsEnded)
 	p("  verdict latency  %s (window end → watcher)", r.VerdictLatency)
-	p("  delivery latency %s (published → watcher)", r.DeliveryLatency)
+	p("  delivery latency %s (vendor answered → watcher)", r.DeliveryLatency)
 	p("  vendor latency   %s (per verdict); server histogram p50 %s p99 %s",
 		r.VendorLatency, msOr(r.VendorLatencyServerP50Ms), msOr(r.VendorLatencyServerP99Ms))
 	if r.ServerSource != "" {

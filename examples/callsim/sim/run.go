@@ -323,7 +323,10 @@ func (r *runner) onEvent(e Event) {
 		if end, ok := c.windowEnd(v.End); ok {
 			r.verdictLat.Add(e.Received.Sub(end))
 		}
-		if !e.Time.IsZero() {
+		switch {
+		case !v.Decided.IsZero(): // the vendor answered → this watcher
+			r.deliveryLat.Add(e.Received.Sub(v.Decided))
+		case !e.Time.IsZero(): // published → this watcher
 			r.deliveryLat.Add(e.Received.Sub(e.Time))
 		}
 		if v.Latency > 0 && (v.Label == "real" || v.Label == "fake") {
@@ -391,6 +394,7 @@ const (
 	MetricFrames        = "callguard_frames_total"
 	MetricDropped       = "callguard_dropped_total"
 	MetricFrameLatency  = "callguard_frame_processing_seconds"
+	MetricFrameLag      = "callguard_frame_lag_seconds"
 	MetricVendorLatency = "callguard_vendor_latency_seconds"
 	MetricProcessCPU    = "process_cpu_seconds_total"
 	MetricProcessRSS    = "process_resident_memory_bytes"
@@ -435,6 +439,9 @@ func (r *runner) report(before, after *Metrics, scrapeErr error, proc0 ProcUsage
 		fl := DeltaBuckets(before.Histogram(MetricFrameLatency), after.Histogram(MetricFrameLatency))
 		rep.FrameLatencyP50Ms = ptr(BucketQuantile(0.50, fl) * 1000)
 		rep.FrameLatencyP99Ms = ptr(BucketQuantile(0.99, fl) * 1000)
+		lag := DeltaBuckets(before.Histogram(MetricFrameLag), after.Histogram(MetricFrameLag))
+		rep.FrameLagP50Ms = ptr(BucketQuantile(0.50, lag) * 1000)
+		rep.FrameLagP99Ms = ptr(BucketQuantile(0.99, lag) * 1000)
 		vl := DeltaBuckets(before.Histogram(MetricVendorLatency), after.Histogram(MetricVendorLatency))
 		rep.VendorLatencyServerP50Ms = ptr(BucketQuantile(0.50, vl) * 1000)
 		rep.VendorLatencyServerP99Ms = ptr(BucketQuantile(0.99, vl) * 1000)

@@ -13,7 +13,8 @@ import (
 func VerdictView(d store.Detection, v detect.Verdict, id int64, simulated bool) view.Verdict {
 	return view.Verdict{ID: id, DetectionID: d.ID, CallSid: d.CallSid, Track: d.Track, Index: v.Index,
 		StartMs: v.Start.Milliseconds(), EndMs: v.End.Milliseconds(), Label: string(v.Label), Score: v.Score,
-		Vendor: v.Vendor, VendorID: v.ID, LatencyMs: v.Latency.Milliseconds(), Simulated: simulated, Error: v.Err}
+		Vendor: v.Vendor, VendorID: v.ID, LatencyMs: v.Latency.Milliseconds(), Simulated: simulated, Error: v.Err,
+		DecidedAt: v.Decided.UTC()}
 }
 
 func (m *Manager) onVerdict(ctx context.Context, tr *track, v detect.Verdict) {

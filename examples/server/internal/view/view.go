@@ -62,6 +62,7 @@ type Verdict struct {
 	Vendor      string     `json:"vendor,omitempty"`     // who answered
 	VendorID    string     `json:"vendor_id,omitempty"`  // the vendor's ID for the answer
 	LatencyMs   int64      `json:"latency_ms"`           // vendor answer time
+	DecidedAt   time.Time  `json:"decided_at,omitzero"`  // when the vendor answered (or the window was settled without it)
 	Simulated   bool       `json:"simulated"`            // verdicts come from the simulated detector
 	Error       string     `json:"error,omitempty"`      // why it failed or why the label is unknown
 	CreatedAt   *time.Time `json:"created_at,omitempty"` // when first seen

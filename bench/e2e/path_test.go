@@ -1,0 +1,36 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+)
+
+// TestPathStages runs every stage of the path benchmark with a few calls:
+// each must carry the calls' messages at 50 a second and report a CPU
+// cost.
+func TestPathStages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the path benchmark takes a few seconds per stage")
+	}
+	const calls, dur = 4, 2 * time.Second
+	for _, stage := range []string{"tcp", "media", "path"} {
+		res, err := runPathStage(context.Background(), stage, calls, time.Second, dur, "", io.Discard)
+		if err != nil {
+			t.Fatalf("%s: %v", stage, err)
+		}
+		want := float64(calls * 50 * int(dur/time.Second))
+		if got := float64(res.messages); got < 0.7*want || got > 1.3*want {
+			t.Errorf("%s: %d messages in %v, want about %.0f", stage, res.messages, dur, want)
+		}
+		if res.cpu <= 0 || res.perCore <= 0 {
+			t.Errorf("%s: cpu %v, calls per core %.0f", stage, res.cpu, res.perCore)
+		}
+	}
+	if _, err := runPathStage(context.Background(), "nope", 1, 0, time.Millisecond, "", io.Discard); err == nil {
+		t.Error("unknown stage accepted")
+	}
+}
