@@ -18,6 +18,12 @@
 //	go run ./bench/e2e -calls 50 -duration 10s -ci
 //	go run ./bench/e2e -sweep 100,200,400,700,1000 -duration 30s
 //	go run ./bench/e2e -db postgres -calls 200 -duration 30s
+//
+// "e2e path" measures the media → resample → detect-windowing path alone,
+// and under it the cost of merely receiving the calls' messages on this
+// machine (see path.go):
+//
+//	go run ./bench/e2e path -calls 400 -duration 15s
 package main
 
 import (
