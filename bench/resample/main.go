@@ -290,6 +290,9 @@ func measureAll(f factory, c conv) (row, error) {
 				}
 				aa, _ := dspmeasure.SineFit(seg, 2*math.Pi*fa/out)
 				r.rejTone = min(r.rejTone, dspmeasure.DB(amp*amp/(aa*aa)))
+				if verbose {
+					fmt.Fprintf(os.Stderr, "%s %v tone %.1f Hz: alias at %.1f Hz: alias tone %.2f dB, energy %.3f dB\n", f.name, c, ft, fa, dspmeasure.DB(amp*amp/(aa*aa)), rej)
+				}
 			}
 		}
 	}

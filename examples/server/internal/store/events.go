@@ -34,7 +34,8 @@ func (s *sqlStore) AppendEvent(ctx context.Context, e Event) (Event, bool, error
 		out     Event
 		created bool
 	)
-	err := s.write(ctx, func(q querier) error {
+	// Batched with verdicts and other events (group commit).
+	err := s.batch.do(ctx, func(ctx context.Context, q querier) error {
 		var err error
 		out, err = scanEvent(q.QueryRowContext(ctx, s.rebind(`INSERT INTO events (id, type, call_sid, time, data)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING `+eventCols),

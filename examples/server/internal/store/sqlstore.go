@@ -31,6 +31,7 @@ type sqlStore struct {
 	now        func() time.Time
 	retries    int
 	stmts      *stmtCache // writes' prepared statements (SQLite only)
+	batch      *batcher   // group commit of verdicts and events
 }
 
 func newSQLStore(b Backend, w, r *sql.DB, o Options) *sqlStore {
@@ -38,6 +39,7 @@ func newSQLStore(b Backend, w, r *sql.DB, o Options) *sqlStore {
 	if b == SQLite {
 		s.stmts = &stmtCache{db: w, m: map[string]*sql.Stmt{}}
 	}
+	s.batch = newBatcher(s)
 	return s
 }
 
@@ -63,6 +65,7 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 
 // Close implements Store.
 func (s *sqlStore) Close() error {
+	s.batch.close()
 	s.stmts.close()
 	err := s.w.Close()
 	if s.r != s.w {

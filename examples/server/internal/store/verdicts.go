@@ -49,7 +49,9 @@ func (s *sqlStore) InsertVerdict(ctx context.Context, v Verdict) (Verdict, bool,
 		out   Verdict
 		isNew bool
 	)
-	err := s.inTx(ctx, func(tx querier) error {
+	// Batched with other verdicts and events (group commit); the batch's
+	// ctx shadows the caller's inside.
+	err := s.batch.do(ctx, func(ctx context.Context, tx querier) error {
 		var callSid, track string
 		err := tx.QueryRowContext(ctx, s.rebind(`SELECT call_sid, track FROM detections WHERE id = ?`), v.DetectionID).
 			Scan(&callSid, &track)

@@ -1,0 +1,209 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// maxBatch bounds how many writes share one transaction.
+const maxBatch = 128
+
+// errStoreClosed is returned to writes queued when the store closes.
+var errStoreClosed = errors.New("store: closed")
+
+// batcher commits the hot writes (verdicts and events: one of each per
+// window per call) in shared transactions. A write that finds the batcher
+// idle runs at once, alone; writes that arrive while a transaction is open
+// queue and go together into the next one (group commit). Under load this
+// turns hundreds of transactions a second, each a BEGIN, a COMMIT and (on
+// SQLite, whose single write connection serialises them) a wait for the
+// one before, into a few: a thousand live calls store their verdicts
+// without a queue building up in front of the database.
+//
+// Each write runs inside its own SAVEPOINT, so one that fails (a verdict
+// for an unknown detection, say) is rolled back alone and reports its own
+// error. A transaction that fails as a whole with a retryable error is run
+// again, every write in it included: the batched writes are idempotent.
+type batcher struct {
+	s    *sqlStore
+	reqs chan *batchReq
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once // starts the loop (or, at close, stands for it)
+	shut sync.Once // closes stop
+
+	// gate, when set (tests only), is received from before each batch is
+	// gathered, so a test can queue writes behind it.
+	gate chan struct{}
+	// batches counts transactions, for tests.
+	batches atomic.Int64
+}
+
+// batchReq is one write: fn runs on the batch's transaction with the
+// batch's context (never the caller's, whose cancellation must not abort
+// the other writes in the transaction).
+type batchReq struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, q querier) error
+	done chan error
+}
+
+func newBatcher(s *sqlStore) *batcher {
+	return &batcher{s: s, reqs: make(chan *batchReq, maxBatch), stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// do runs fn in a batched transaction and returns its error, or ctx's when
+// ctx ends first (the write may then still be committed: callers' writes
+// are idempotent).
+func (b *batcher) do(ctx context.Context, fn func(ctx context.Context, q querier) error) error {
+	select {
+	case <-b.stop:
+		return errStoreClosed
+	default:
+	}
+	b.once.Do(func() { go b.loop() })
+	r := &batchReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case b.reqs <- r:
+	case <-b.stop:
+		return errStoreClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-b.done: // closed after r was queued and the queue drained
+		select {
+		case err := <-r.done:
+			return err
+		default:
+			return errStoreClosed
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// close stops the loop after the batch in progress; queued writes get
+// errStoreClosed. It may be called more than once.
+func (b *batcher) close() {
+	b.shut.Do(func() { close(b.stop) })
+	b.once.Do(func() { close(b.done) }) // never started
+	<-b.done
+}
+
+func (b *batcher) loop() {
+	defer close(b.done)
+	batch := make([]*batchReq, 0, maxBatch)
+	for {
+		if b.gate != nil {
+			select {
+			case <-b.gate:
+			case <-b.stop:
+				b.drain()
+				return
+			}
+		}
+		var first *batchReq
+		select {
+		case first = <-b.reqs:
+		case <-b.stop:
+			b.drain()
+			return
+		}
+		batch = append(batch[:0], first)
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-b.reqs:
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		b.run(batch)
+	}
+}
+
+// drain answers the writes still queued at close.
+func (b *batcher) drain() {
+	for {
+		select {
+		case r := <-b.reqs:
+			r.done <- errStoreClosed
+		default:
+			return
+		}
+	}
+}
+
+// run commits one batch, retrying the transaction as inTx does, and
+// answers every write in it.
+func (b *batcher) run(batch []*batchReq) {
+	live := batch[:0:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err // gone before its turn: not written
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	b.batches.Add(1)
+	// The batch's context is its own: a caller giving up must not cancel
+	// the others' statements. It ends at the latest of the callers'
+	// deadlines (none if one of them has none).
+	ctx := context.Background()
+	var latest time.Time
+	for _, r := range live {
+		d, ok := r.ctx.Deadline()
+		if !ok {
+			latest = time.Time{}
+			break
+		}
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	if !latest.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, latest)
+		defer cancel()
+	}
+	errs := make([]error, len(live))
+	err := b.s.inTx(ctx, func(tx querier) error {
+		for i, r := range live {
+			errs[i] = nil
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT batch_write"); err != nil {
+				return err
+			}
+			if err := r.fn(ctx, tx); err != nil {
+				if retryable(err) {
+					return err // the connection or transaction is gone: retry all
+				}
+				errs[i] = err
+				if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT batch_write"); rerr != nil {
+					return fmt.Errorf("rolling back a failed write: %w", rerr)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT batch_write"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, r := range live {
+		if err != nil {
+			r.done <- err
+		} else {
+			r.done <- errs[i]
+		}
+	}
+}
