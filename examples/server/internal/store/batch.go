@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,10 +23,11 @@ var errStoreClosed = errors.New("store: closed")
 // one before, into a few: a thousand live calls store their verdicts
 // without a queue building up in front of the database.
 //
-// Each write runs inside its own SAVEPOINT, so one that fails (a verdict
-// for an unknown detection, say) is rolled back alone and reports its own
-// error. A transaction that fails as a whole with a retryable error is run
-// again, every write in it included: the batched writes are idempotent.
+// A write that fails for its own reasons (a verdict for an unknown
+// detection, say) makes the batch roll back and its writes run again one
+// transaction each, so that only it reports an error. A transaction that
+// fails as a whole with a retryable error is run again, every write in it
+// included: the batched writes are idempotent.
 type batcher struct {
 	s    *sqlStore
 	reqs chan *batchReq
@@ -177,33 +177,28 @@ func (b *batcher) run(batch []*batchReq) {
 		ctx, cancel = context.WithDeadline(ctx, latest)
 		defer cancel()
 	}
-	errs := make([]error, len(live))
+	// The common case: every write succeeds, in one transaction with no
+	// per-write savepoints (on PostgreSQL each statement is a round trip).
+	// When one fails for its own reasons (an unknown detection, say), the
+	// transaction is rolled back and each write runs again in its own, so
+	// that only the failing one reports an error.
+	var failed bool
 	err := b.s.inTx(ctx, func(tx querier) error {
-		for i, r := range live {
-			errs[i] = nil
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT batch_write"); err != nil {
-				return err
-			}
+		for _, r := range live {
 			if err := r.fn(ctx, tx); err != nil {
-				if retryable(err) {
-					return err // the connection or transaction is gone: retry all
-				}
-				errs[i] = err
-				if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT batch_write"); rerr != nil {
-					return fmt.Errorf("rolling back a failed write: %w", rerr)
-				}
-			}
-			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT batch_write"); err != nil {
-				return err
+				failed = !retryable(err)
+				return err // retryable: the connection or transaction is gone, inTx runs it all again
 			}
 		}
 		return nil
 	})
-	for i, r := range live {
-		if err != nil {
-			r.done <- err
-		} else {
-			r.done <- errs[i]
+	if err != nil && failed {
+		for _, r := range live {
+			r.done <- b.s.inTx(ctx, func(tx querier) error { return r.fn(ctx, tx) })
 		}
+		return
+	}
+	for _, r := range live {
+		r.done <- err
 	}
 }
