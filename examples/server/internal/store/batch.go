@@ -29,12 +29,13 @@ var errStoreClosed = errors.New("store: closed")
 // fails as a whole with a retryable error is run again, every write in it
 // included: the batched writes are idempotent.
 type batcher struct {
-	s    *sqlStore
-	reqs chan *batchReq
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once // starts the loop (or, at close, stands for it)
-	shut sync.Once // closes stop
+	s       *sqlStore
+	workers int // batches in flight at once
+	reqs    chan *batchReq
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once // starts the loop (or, at close, stands for it)
+	shut    sync.Once // closes stop
 
 	// gate, when set (tests only), is received from before each batch is
 	// gathered, so a test can queue writes behind it.
@@ -52,9 +53,21 @@ type batchReq struct {
 	done chan error
 }
 
+// newBatcher returns s's batcher. SQLite has one write connection, so one
+// batch at a time; PostgreSQL runs a few side by side, because there every
+// statement is a round trip to a server process that shares the machine's
+// cores, and one batch at a time would queue every write behind them.
 func newBatcher(s *sqlStore) *batcher {
-	return &batcher{s: s, reqs: make(chan *batchReq, maxBatch), stop: make(chan struct{}), done: make(chan struct{})}
+	workers := 1
+	if s.backend == Postgres {
+		workers = postgresBatchers
+	}
+	return &batcher{s: s, workers: workers, reqs: make(chan *batchReq, maxBatch),
+		stop: make(chan struct{}), done: make(chan struct{})}
 }
+
+// postgresBatchers is how many batches a PostgreSQL store commits at once.
+const postgresBatchers = 4
 
 // do runs fn in a batched transaction and returns its error, or ctx's when
 // ctx ends first (the write may then still be committed: callers' writes
@@ -65,7 +78,7 @@ func (b *batcher) do(ctx context.Context, fn func(ctx context.Context, q querier
 		return errStoreClosed
 	default:
 	}
-	b.once.Do(func() { go b.loop() })
+	b.once.Do(b.start)
 	r := &batchReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case b.reqs <- r:
@@ -97,8 +110,23 @@ func (b *batcher) close() {
 	<-b.done
 }
 
+// start runs the batcher's loops; done closes when all have stopped.
+func (b *batcher) start() {
+	var wg sync.WaitGroup
+	for range b.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.loop()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(b.done)
+	}()
+}
+
 func (b *batcher) loop() {
-	defer close(b.done)
 	batch := make([]*batchReq, 0, maxBatch)
 	for {
 		if b.gate != nil {

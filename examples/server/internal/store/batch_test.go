@@ -79,8 +79,9 @@ func TestGroupCommit(t *testing.T) {
 			if !errors.Is(errs[n+1], context.Canceled) {
 				t.Errorf("cancelled write: err = %v", errs[n+1])
 			}
-			if got := s.batch.batches.Load(); got != 1 {
-				t.Errorf("%d transactions for %d queued writes, want 1", got, n+2)
+			// Every worker may take part of the queue when the gate opens.
+			if got := s.batch.batches.Load(); got < 1 || got > int64(s.batch.workers) {
+				t.Errorf("%d batches for %d queued writes, want 1 to %d", got, n+2, s.batch.workers)
 			}
 			vs := must[Page[Verdict]](t)(st.ListVerdicts(ctx, VerdictFilter{DetectionID: d.ID}, PageRequest{Limit: 100}))
 			if len(vs.Items) != n/2 {
