@@ -25,6 +25,12 @@
 // readiness probe whether the schema is current. On PostgreSQL an advisory
 // lock serializes replicas migrating at once.
 //
+// The hot writes, InsertVerdict and AppendEvent (one of each per window
+// per call), are group-committed: a write that finds the store idle runs at
+// once; writes arriving meanwhile share the next transaction (one batch at
+// a time on SQLite, four on PostgreSQL). SQLite's write statements are
+// prepared once. See batch.go and stmtcache.go.
+//
 // Writes are safe to repeat (see IsTransient for the two exceptions).
 // InsertVerdict is unique per detection and
 // window start and reports whether the row is new; AppendEvent and
