@@ -144,6 +144,15 @@ func (r *runner) play(ctx context.Context, st *callState, res *CallResult) error
 	// byte-for-byte what mediatest's SendPCM would send, at a fraction of
 	// the CPU, which matters when callsim shares the machine with the
 	// server it measures.
+	// Frames are written with a context that cannot be cancelled: with a
+	// cancellable one, coder/websocket registers (and removes) a
+	// context.AfterFunc on every write, on the run's context that every
+	// call shares — measurable lock contention with a thousand calls.
+	// Cancelling ctx still ends the call: it closes the connection, which
+	// fails a blocked write.
+	wctx := context.WithoutCancel(ctx)
+	stopClose := context.AfterFunc(ctx, func() { _ = c.Close() })
+	defer stopClose()
 	seq := int64(1)
 	chunks := make([]int64, len(tracks))
 	buf := make([]byte, 0, 512)
@@ -175,7 +184,10 @@ func (r *runner) play(ctx context.Context, st *callState, res *CallResult) error
 			seq++
 			chunks[i]++
 			buf = AppendMedia(buf[:0], st.streamSid, seq, tr, chunks[i], ts, r.payloads[f])
-			if err := c.SendRaw(ctx, buf); err != nil {
+			if err := c.SendRaw(wctx, buf); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
 				if isDone(c) {
 					return serverClosed(c)
 				}
