@@ -37,7 +37,9 @@ import (
 // message every 20 ms per connection, Twilio's size and format) and this
 // process receives them; its own CPU time (user + system, getrusage) over
 // the steady part gives real-time calls per core = N × seconds ÷ CPU
-// seconds. Stages:
+// seconds. The sender's CPU per message is shown too: on loopback the
+// sending side pays for much of the TCP work, and a load generator on the
+// same machine (callsim) pays it for every frame. Stages:
 //
 //	tcp    the same bytes on raw TCP, read with bufio by a goroutine per
 //	       connection and thrown away: the kernel and Go runtime cost of
@@ -78,7 +80,7 @@ func pathMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "stage\tcalls\tmessages\tCPU s\tµs / message\tcalls / core\t\n")
+	fmt.Fprintf(tw, "stage\tcalls\tmessages\tCPU s\tµs / message\tcalls / core\tsender µs / message\t\n")
 	for _, stage := range strings.Split(*stages, ",") {
 		stage = strings.TrimSpace(stage)
 		fmt.Fprintf(stderr, "e2e path: %s, %d calls…\n", stage, *calls)
@@ -91,8 +93,9 @@ func pathMain(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "e2e path: %s: %v\n", stage, err)
 			return 1
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.0f\t\n", stage, *calls, res.messages, res.cpu.Seconds(),
-			res.cpu.Seconds()*1e6/float64(max(res.messages, 1)), res.perCore)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.0f\t%.2f\t\n", stage, *calls, res.messages, res.cpu.Seconds(),
+			res.cpu.Seconds()*1e6/float64(max(res.messages, 1)), res.perCore,
+			res.sendCPU.Seconds()*1e6/float64(max(res.messages, 1)))
 	}
 	tw.Flush()
 	return 0
@@ -102,6 +105,9 @@ type pathResult struct {
 	messages int64
 	cpu      time.Duration
 	perCore  float64
+	// sendCPU is the sending child's CPU over the same interval (0 when
+	// /proc could not be read): what playing the calls costs.
+	sendCPU time.Duration
 }
 
 // pathReceiver counts what it has received; stages share the count.
@@ -154,9 +160,11 @@ func runPathStage(ctx context.Context, stage string, calls int, warm, dur time.D
 			return nil, err
 		}
 	}
+	s0, serr0 := sim.ReadProc(cmd.Process.Pid)
 	m0, c0, t0 := rcv.messages.Load(), selfCPU(), time.Now()
 	time.Sleep(dur)
 	m1, c1, el := rcv.messages.Load(), selfCPU(), time.Since(t0)
+	s1, serr1 := sim.ReadProc(cmd.Process.Pid)
 	if profile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -171,7 +179,11 @@ func runPathStage(ctx context.Context, stage string, calls int, warm, dur time.D
 	// Calls actually carried, from what arrived (all of them, unless the
 	// sender fell behind): messages ÷ 50 per second ÷ elapsed seconds.
 	carried := float64(msgs) / 50 / el.Seconds()
-	return &pathResult{messages: msgs, cpu: cpu, perCore: carried * el.Seconds() / cpu.Seconds()}, nil
+	res := &pathResult{messages: msgs, cpu: cpu, perCore: carried * el.Seconds() / cpu.Seconds()}
+	if serr0 == nil && serr1 == nil {
+		res.sendCPU = s1.CPU - s0.CPU
+	}
+	return res, nil
 }
 
 func selfCPU() time.Duration {

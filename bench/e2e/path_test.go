@@ -26,8 +26,8 @@ func TestPathStages(t *testing.T) {
 		if got := float64(res.messages); got < 0.7*want || got > 1.3*want {
 			t.Errorf("%s: %d messages in %v, want about %.0f", stage, res.messages, dur, want)
 		}
-		if res.cpu <= 0 || res.perCore <= 0 {
-			t.Errorf("%s: cpu %v, calls per core %.0f", stage, res.cpu, res.perCore)
+		if res.cpu <= 0 || res.perCore <= 0 || res.sendCPU <= 0 {
+			t.Errorf("%s: cpu %v, calls per core %.0f, sender cpu %v", stage, res.cpu, res.perCore, res.sendCPU)
 		}
 	}
 	if _, err := runPathStage(context.Background(), "nope", 1, 0, time.Millisecond, "", io.Discard); err == nil {
