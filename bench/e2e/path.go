@@ -88,7 +88,8 @@ func pathMain(args []string, stdout, stderr io.Writer) int {
 		if *cpuProfile != "" {
 			prof = *cpuProfile + "-" + stage + ".pprof"
 		}
-		res, err := runPathStage(ctx, stage, *calls, 3*time.Second, *dur, prof, stderr)
+		res, err := runPathStage(pathStage{name: stage, calls: *calls, warm: 3 * time.Second, dur: *dur,
+			wav: *wavName, profile: prof}, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "e2e path: %s: %v\n", stage, err)
 			return 1
@@ -110,15 +111,24 @@ type pathResult struct {
 	sendCPU time.Duration
 }
 
-// pathReceiver counts what it has received; stages share the count.
+// pathReceiver counts what one stage has received.
 type pathReceiver struct {
 	messages atomic.Int64
 	errs     atomic.Int64
-	wg       sync.WaitGroup
 }
 
-// runPathStage runs one stage: warm-up, then dur measured.
-func runPathStage(ctx context.Context, stage string, calls int, warm, dur time.Duration, profile string, stderr io.Writer) (*pathResult, error) {
+// pathStage is one stage to run: calls connections playing wav, warm of
+// warm-up, then dur measured (and CPU-profiled to profile, when set).
+type pathStage struct {
+	name         string
+	calls        int
+	warm, dur    time.Duration
+	wav, profile string
+}
+
+// runPathStage runs one stage.
+func runPathStage(ps pathStage, stderr io.Writer) (*pathResult, error) {
+	stage, calls, warm, dur, profile := ps.name, ps.calls, ps.warm, ps.dur, ps.profile
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -142,7 +152,7 @@ func runPathStage(ctx context.Context, stage string, calls int, warm, dur time.D
 		return nil, err
 	}
 	cmd := exec.Command(exe, "path-send", "-addr", ln.Addr().String(), "-mode", mode,
-		"-calls", strconv.Itoa(calls), "-duration", (warm + dur + 2*time.Second).String())
+		"-calls", strconv.Itoa(calls), "-duration", (warm + dur + 2*time.Second).String(), "-wav", ps.wav)
 	cmd.Stderr = stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -161,9 +171,9 @@ func runPathStage(ctx context.Context, stage string, calls int, warm, dur time.D
 		}
 	}
 	s0, serr0 := sim.ReadProc(cmd.Process.Pid)
-	m0, c0, t0 := rcv.messages.Load(), selfCPU(), time.Now()
+	m0, c0, t0 := rcv.messages.Load(), sim.SelfCPU(), time.Now()
 	time.Sleep(dur)
-	m1, c1, el := rcv.messages.Load(), selfCPU(), time.Since(t0)
+	m1, c1, el := rcv.messages.Load(), sim.SelfCPU(), time.Since(t0)
 	s1, serr1 := sim.ReadProc(cmd.Process.Pid)
 	if profile != "" {
 		pprof.StopCPUProfile()
@@ -184,12 +194,6 @@ func runPathStage(ctx context.Context, stage string, calls int, warm, dur time.D
 		res.sendCPU = s1.CPU - s0.CPU
 	}
 	return res, nil
-}
-
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // serveTCP reads newline-terminated messages on every connection.
@@ -263,7 +267,7 @@ func pathSendMain(args []string, stderr io.Writer) int {
 	mode := fs.String("mode", "ws", "tcp or ws")
 	calls := fs.Int("calls", 1, "connections")
 	dur := fs.Duration("duration", 10*time.Second, "how long to send")
-	wavName := fs.String("wav", "hello-16k.wav", "speech WAV")
+	wavName := fs.String("wav", "hello-16k.wav", "speech WAV (as e2e path's -wav)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

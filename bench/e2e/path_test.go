@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"testing"
 	"time"
@@ -18,7 +17,7 @@ func TestPathStages(t *testing.T) {
 	}
 	const calls, dur = 4, 2 * time.Second
 	for _, stage := range []string{"tcp", "media", "path"} {
-		res, err := runPathStage(context.Background(), stage, calls, time.Second, dur, "", io.Discard)
+		res, err := runPathStage(pathStage{name: stage, calls: calls, warm: time.Second, dur: dur, wav: "hello-16k.wav"}, io.Discard)
 		if err != nil {
 			t.Fatalf("%s: %v", stage, err)
 		}
@@ -30,7 +29,7 @@ func TestPathStages(t *testing.T) {
 			t.Errorf("%s: cpu %v, calls per core %.0f, sender cpu %v", stage, res.cpu, res.perCore, res.sendCPU)
 		}
 	}
-	if _, err := runPathStage(context.Background(), "nope", 1, 0, time.Millisecond, "", io.Discard); err == nil {
+	if _, err := runPathStage(pathStage{name: "nope", calls: 1, dur: time.Millisecond}, io.Discard); err == nil {
 		t.Error("unknown stage accepted")
 	}
 }

@@ -71,7 +71,8 @@ func markerShare(pcm []int16, sampleRate int) float64 {
 		return 0
 	}
 	w := 2 * math.Pi * MarkerFrequency / float64(sampleRate)
-	coeff := 2 * math.Cos(w)
+	sinW, cosW := math.Sincos(w)
+	coeff := 2 * cosW
 	q := len(pcm) / 4
 	a, b, c, d := pcm[:q], pcm[q:2*q], pcm[2*q:3*q], pcm[3*q:]
 	var s1, s2 [4]float64
@@ -104,7 +105,7 @@ func markerShare(pcm []int16, sampleRate int) float64 {
 		if k == 3 {
 			n = len(pcm) - 3*q
 		}
-		yr, yi := s1[k]-math.Cos(w)*s2[k], math.Sin(w)*s2[k]
+		yr, yi := s1[k]-cosW*s2[k], sinW*s2[k]
 		sn, cs := math.Sincos(-w * float64(o+n-1))
 		re += yr*cs - yi*sn
 		im += yr*sn + yi*cs

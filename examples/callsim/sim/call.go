@@ -139,11 +139,6 @@ func (r *runner) play(ctx context.Context, st *callState, res *CallResult) error
 		lags = make([]time.Duration, 0, frames)
 		defer func() { r.sendLag.AddAll(lags) }()
 	}
-	// Frames go out pre-encoded (AppendMedia over the run's shared
-	// payloads) with SendRaw, numbered after start (sequenceNumber 1):
-	// byte-for-byte what mediatest's SendPCM would send, at a fraction of
-	// the CPU, which matters when callsim shares the machine with the
-	// server it measures.
 	// Frames are written with a context that cannot be cancelled: with a
 	// cancellable one, coder/websocket registers (and removes) a
 	// context.AfterFunc on every write, on the run's context that every
@@ -153,6 +148,11 @@ func (r *runner) play(ctx context.Context, st *callState, res *CallResult) error
 	wctx := context.WithoutCancel(ctx)
 	stopClose := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stopClose()
+	// Frames go out pre-encoded (AppendMedia over the run's shared
+	// payloads) with SendRaw, numbered after start (sequenceNumber 1):
+	// byte-for-byte what mediatest's SendPCM would send, at a fraction of
+	// the CPU, which matters when callsim shares the machine with the
+	// server it measures.
 	seq := int64(1)
 	chunks := make([]int64, len(tracks))
 	buf := make([]byte, 0, 512)

@@ -436,15 +436,14 @@ func (r *runner) report(before, after *Metrics, scrapeErr error, proc0 ProcUsage
 		if after.Has(MetricDropped) || after.Has(MetricFrames) {
 			rep.DroppedFrames = after.Sum(MetricDropped, nil) - before.Sum(MetricDropped, nil)
 		}
-		fl := DeltaBuckets(before.Histogram(MetricFrameLatency), after.Histogram(MetricFrameLatency))
-		rep.FrameLatencyP50Ms = ptr(BucketQuantile(0.50, fl) * 1000)
-		rep.FrameLatencyP99Ms = ptr(BucketQuantile(0.99, fl) * 1000)
-		lag := DeltaBuckets(before.Histogram(MetricFrameLag), after.Histogram(MetricFrameLag))
-		rep.FrameLagP50Ms = ptr(BucketQuantile(0.50, lag) * 1000)
-		rep.FrameLagP99Ms = ptr(BucketQuantile(0.99, lag) * 1000)
-		vl := DeltaBuckets(before.Histogram(MetricVendorLatency), after.Histogram(MetricVendorLatency))
-		rep.VendorLatencyServerP50Ms = ptr(BucketQuantile(0.50, vl) * 1000)
-		rep.VendorLatencyServerP99Ms = ptr(BucketQuantile(0.99, vl) * 1000)
+		// p50 and p99 in milliseconds of a histogram's change over the run.
+		msQuantiles := func(name string) (p50, p99 *float64) {
+			d := DeltaBuckets(before.Histogram(name), after.Histogram(name))
+			return ptr(BucketQuantile(0.50, d) * 1000), ptr(BucketQuantile(0.99, d) * 1000)
+		}
+		rep.FrameLatencyP50Ms, rep.FrameLatencyP99Ms = msQuantiles(MetricFrameLatency)
+		rep.FrameLagP50Ms, rep.FrameLagP99Ms = msQuantiles(MetricFrameLag)
+		rep.VendorLatencyServerP50Ms, rep.VendorLatencyServerP99Ms = msQuantiles(MetricVendorLatency)
 	}
 	switch {
 	case r.cfg.ServerPID != 0:

@@ -40,7 +40,8 @@ type batcher struct {
 	// gate, when set (tests only), is received from before each batch is
 	// gathered, so a test can queue writes behind it.
 	gate chan struct{}
-	// batches counts transactions, for tests.
+	// batches counts the batches run (each one transaction unless a write
+	// in it failed on its own), for tests.
 	batches atomic.Int64
 }
 

@@ -123,3 +123,22 @@ func TestGroupCommitClose(t *testing.T) {
 		t.Errorf("write after close: err = %v", err)
 	}
 }
+
+// TestSQLiteWritesArePrepared checks that the hot writes end up served by
+// prepared statements: first seen, then prepared before the next write.
+func TestSQLiteWritesArePrepared(t *testing.T) {
+	st := openSQLiteTest(t, nil)
+	s := st.(*sqlStore)
+	d := newDetection(t, st, "CA1")
+	for i := range 3 {
+		if _, _, err := s.InsertVerdict(ctx, Verdict{DetectionID: d.ID, WindowStart: time.Duration(i) * time.Second,
+			WindowEnd: time.Duration(i+1) * time.Second, Label: "real"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	if len(s.stmts.m) < 2 || len(s.stmts.want) != 0 {
+		t.Errorf("%d prepared, %d waiting; want the verdict insert's statements prepared", len(s.stmts.m), len(s.stmts.want))
+	}
+}

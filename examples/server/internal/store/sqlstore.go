@@ -37,7 +37,7 @@ type sqlStore struct {
 func newSQLStore(b Backend, w, r *sql.DB, o Options) *sqlStore {
 	s := &sqlStore{backend: b, w: w, r: r, log: o.Logger, now: o.Now, retries: o.Retries}
 	if b == SQLite {
-		s.stmts = &stmtCache{db: w, m: map[string]*sql.Stmt{}}
+		s.stmts = &stmtCache{db: w, m: map[string]*sql.Stmt{}, want: map[string]struct{}{}}
 	}
 	s.batch = newBatcher(s)
 	return s

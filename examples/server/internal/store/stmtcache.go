@@ -17,10 +17,10 @@ const maxCachedStmts = 256
 // transaction with Tx.StmtContext, which reuses the connection's prepared
 // statement.
 type stmtCache struct {
-	db      *sql.DB
-	mu      sync.Mutex
-	m       map[string]*sql.Stmt // nil: seen, to be prepared
-	pending int                  // how many are nil
+	db   *sql.DB
+	mu   sync.Mutex
+	m    map[string]*sql.Stmt // prepared
+	want map[string]struct{}  // seen, to be prepared
 }
 
 // wrap returns q with its statements served from the cache.
@@ -37,12 +37,13 @@ func (c *stmtCache) wrap(q querier) querier {
 func (c *stmtCache) get(query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st, ok := c.m[query]
-	if !ok && len(c.m) < maxCachedStmts {
-		c.m[query] = nil
-		c.pending++
+	if st, ok := c.m[query]; ok {
+		return st
 	}
-	return st
+	if len(c.m)+len(c.want) < maxCachedStmts {
+		c.want[query] = struct{}{}
+	}
+	return nil
 }
 
 // prepare prepares the statements noted by get. It runs outside
@@ -56,31 +57,23 @@ func (c *stmtCache) prepare(ctx context.Context) {
 		return
 	}
 	c.mu.Lock()
-	if c.pending == 0 {
-		c.mu.Unlock()
-		return
-	}
-	var todo []string
-	for q, st := range c.m {
-		if st == nil {
-			todo = append(todo, q)
-		}
+	todo := make([]string, 0, len(c.want))
+	for q := range c.want {
+		todo = append(todo, q)
 	}
 	c.mu.Unlock()
 	for _, q := range todo {
 		st, err := c.db.PrepareContext(ctx, q)
 		c.mu.Lock()
-		switch old, noted := c.m[q]; {
-		case !noted || old != nil: // closed meanwhile, or prepared by another caller
+		if _, wanted := c.want[q]; !wanted { // closed meanwhile, or prepared by another caller
 			if err == nil {
 				_ = st.Close()
 			}
-		case err != nil:
-			delete(c.m, q)
-			c.pending--
-		default:
-			c.m[q] = st
-			c.pending--
+		} else {
+			delete(c.want, q)
+			if err == nil {
+				c.m[q] = st
+			}
 		}
 		c.mu.Unlock()
 	}
@@ -92,13 +85,11 @@ func (c *stmtCache) close() {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k, st := range c.m {
-		if st != nil {
-			_ = st.Close()
-		}
-		delete(c.m, k)
+	for _, st := range c.m {
+		_ = st.Close()
 	}
-	c.pending = 0
+	clear(c.m)
+	clear(c.want)
 }
 
 // cachedQuerier runs q's statements through the cache.
