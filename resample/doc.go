@@ -66,10 +66,11 @@
 // addition and one multiply-add (kernel_pair.go); and the inner loop holds
 // a block of up to 128 outputs in registers (AVX-512, sized to the outputs
 // at hand; AVX2 blocks of 32 and one of 8 to 24 for the rest otherwise, or
-// with build tag resample_noavx512), walking the taps in strides of 16 so
-// that each step reuses all but one (AVX2: two) of its input vectors,
-// rotating register names rather than moving them. Each output is a sum of sixteen
-// partial sums, one per stride residue, which keeps float32 rounding of a
+// with build tag resample_noavx512), walking the taps in strides of one
+// vector (16 lanes with AVX-512, 8 with AVX2) so that each step reuses all
+// but one of its input vectors, rotating register names rather than moving
+// them. Each output is a sum of one partial sum per stride residue (16 or
+// 8), which keeps float32 rounding of a
 // 250-600-tap sum near 140 dB below the signal.
 //
 // VeryHigh computes in float64: float64 coefficients of a 200 dB Kaiser

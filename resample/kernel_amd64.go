@@ -26,8 +26,13 @@ func hasAVX512() bool { return hasFIRAsm() && cpu.X86.HasAVX512F && !noAVX512 }
 //go:noescape
 func firPair512Asm(dst, x, y, c []float32)
 
+//go:generate go run pairgen.go
+
 // firPairAsm is firPairGo with AVX2/FMA (fused) for the first
-// len(dst)&^31 outputs, 32 per block (see runPair).
+// len(dst)&^31 outputs, 32 per block (see runPair), with 8 partial sums
+// (taps in strides of 8) instead of 16: on the same data its sums round
+// differently from firPairGo's and firPair512Asm's, so a machine runs
+// it (with firPairVAsm) or firPair512Asm for all its blocks.
 //
 //go:noescape
 func firPairAsm(dst, x, y, c []float32)

@@ -93,10 +93,11 @@ func (t *table) buildPairs() bool {
 //
 //	dst[i] += sum of c[k]*(x[i+k]+y[i+K-1-k]) for k = r, r+16, r+32, ... (k < K)
 //
-// each partial sum taken from zero in order of k (the order of the
-// assembly's register-blocked walk over the taps; sixteen partial sums
-// also keep the rounding error of long filters small, which matters for
-// DC). It needs len(x), len(y) >= len(dst)+len(c)-1, len(c) >= 1.
+// each partial sum taken from zero in order of k (the order of the AVX-512
+// kernel's register-blocked walk over the taps; the AVX2 kernels walk in
+// strides of 8, with 8 partial sums; either way several partial sums keep
+// the rounding error of long filters small, which matters for DC). It
+// needs len(x), len(y) >= len(dst)+len(c)-1, len(c) >= 1.
 func firPairGo(dst, x, y, c []float32) {
 	kk := len(c)
 	n := len(dst)

@@ -1,9 +1,13 @@
 package resample
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -204,16 +208,18 @@ func TestFIRPairAsmMatchesGo(t *testing.T) {
 	}
 }
 
-// TestFIRPairBlocksIdentical: the AVX-512 and AVX2 pair kernels, in blocks
-// of every size, give the very same value for every output (one order of
-// operations), so a stream is bit-identical whichever block sizes its
-// chunking produces.
+// TestFIRPairBlocksIdentical: the pair kernels of one instruction set, in
+// blocks of every size, give the very same value for every output (one
+// order of operations per instruction set), so a stream is bit-identical
+// whichever block sizes its chunking produces. (The AVX2 kernels walk the
+// taps in strides of 8, the AVX-512 kernel in strides of 16: a machine
+// runs one or the other for all its blocks.)
 func TestFIRPairBlocksIdentical(t *testing.T) {
 	if !hasFIRAsm() {
 		t.Skip("no assembly kernel on this CPU/build")
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, taps := range []int{3, 55, 110} {
+	for _, taps := range []int{3, 8, 9, 55, 110} {
 		n := 128
 		x := make([]float32, n+taps-1)
 		y := make([]float32, n+taps-1)
@@ -239,15 +245,87 @@ func TestFIRPairBlocksIdentical(t *testing.T) {
 		if !hasAVX512() {
 			continue
 		}
+		a512 := make([]float32, n)
+		firPair512Asm(a512, x, y, c)
 		for v := 1; v <= 8; v++ {
 			b := make([]float32, n)
 			for s := 0; s+16*v <= n; s += 16 * v {
 				firPair512Asm(b[s:s+16*v], x[s:], y[s:], c)
 			}
 			m := n / (16 * v) * 16 * v
-			if !slices.Equal(a[:m], b[:m]) {
-				t.Fatalf("taps=%d: AVX-512 blocks of %d differ from AVX2", taps, 16*v)
+			if !slices.Equal(a512[:m], b[:m]) {
+				t.Fatalf("taps=%d: AVX-512 blocks of %d differ from a block of 128", taps, 16*v)
 			}
+		}
+	}
+}
+
+// firPairStrideModel computes what the pair kernels compute, in their
+// order, with the fused multiply-add of each step emulated in float64
+// (exact product, one rounding to float64 and one to float32; the two
+// roundings differ from a single float32 rounding only when the first
+// lands exactly on a float32 tie, which random data does not produce):
+// stride 8 is the AVX2 kernels' order, 16 the AVX-512 kernel's and
+// firPairGo's.
+func firPairStrideModel(dst, x, y, c []float32, stride int) {
+	kk := len(c)
+	for i := range dst {
+		a := dst[i]
+		for r := range min(kk, stride) {
+			var p float32
+			for k := r; k < kk; k += stride {
+				p = float32(math.FMA(float64(c[k]), float64(x[i+k]+y[i+kk-1-k]), float64(p)))
+			}
+			a += p
+		}
+		dst[i] = a
+	}
+}
+
+// TestFIRPairOrder checks every assembly pair kernel bit for bit against
+// the order its documentation gives (firPairStrideModel), on random data
+// whose sums round.
+func TestFIRPairOrder(t *testing.T) {
+	if !hasFIRAsm() {
+		t.Skip("no assembly kernel on this CPU/build")
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, taps := range []int{1, 2, 7, 8, 9, 15, 16, 17, 55, 62, 123, 185} {
+		n := 256
+		x := make([]float32, n+taps-1)
+		y := make([]float32, n+taps-1)
+		c := make([]float32, taps)
+		for i := range x {
+			x[i], y[i] = float32(rng.NormFloat64()*10000), float32(rng.NormFloat64()*10000)
+		}
+		for i := range c {
+			c[i] = float32(rng.NormFloat64())
+		}
+		init := func() []float32 {
+			d := make([]float32, n)
+			for i := range d {
+				d[i] = float32(rng.NormFloat64())
+			}
+			return d
+		}
+		d0 := init()
+		want := slices.Clone(d0)
+		firPairStrideModel(want, x, y, c, 8)
+		got := slices.Clone(d0)
+		firPairAsm(got, x, y, c)
+		if !slices.Equal(got, want) {
+			t.Fatalf("taps=%d: AVX2 pair kernel differs from the stride-8 order", taps)
+		}
+		if !hasAVX512() {
+			continue
+		}
+		want = slices.Clone(d0)
+		firPairStrideModel(want, x, y, c, 16)
+		got = slices.Clone(d0)
+		firPair512Asm(got[:128], x, y, c)
+		firPair512Asm(got[128:], x[128:], y[128:], c)
+		if !slices.Equal(got, want) {
+			t.Fatalf("taps=%d: AVX-512 pair kernel differs from the stride-16 order", taps)
 		}
 	}
 }
@@ -388,5 +466,32 @@ func TestFIR64AsmMatchesGo(t *testing.T) {
 				t.Fatalf("n=%d taps=%d: assembly and Go differ", n, taps)
 			}
 		}
+	}
+}
+
+// TestPairKernelGenerated checks that kernel_pair_amd64.s is what
+// pairgen.go writes (it is generated, not edited by hand).
+func TestPairKernelGenerated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go tool")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool in PATH")
+	}
+	out := filepath.Join(t.TempDir(), "pair.s")
+	if b, err := exec.Command(goTool, "run", "pairgen.go", "-o", out).CombinedOutput(); err != nil {
+		t.Fatalf("go run pairgen.go: %v\n%s", err, b)
+	}
+	want, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("kernel_pair_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("kernel_pair_amd64.s differs from pairgen.go's output: run go generate")
 	}
 }
