@@ -28,13 +28,15 @@ type conv struct{ in, out int }
 
 var (
 	toneSeconds int
+	toneSegs    int
 	verbose     bool
 )
 
 func main() {
 	speedSeconds := flag.Float64("speed", 2, "seconds of audio per timed run")
 	rounds := flag.Int("rounds", 15, "timed runs per engine (interleaved; the fastest counts)")
-	flag.IntVar(&toneSeconds, "tone", 4, "seconds of audio per test tone")
+	flag.IntVar(&toneSeconds, "tone", 4, "seconds of audio per test tone segment")
+	flag.IntVar(&toneSegs, "segs", 16, "segments per test tone in the 16-bit table: tone fits average their power over them")
 	flag.BoolVar(&verbose, "v", false, "print per-tone figures")
 	only := flag.String("engines", "", "comma-separated engine name prefixes to run (default all)")
 	convList := flag.String("convs", "", "comma-separated conversions to run, e.g. 8000:48000 (default the four)")
@@ -224,6 +226,29 @@ func tone(n int, f float64) []int16 {
 	return x
 }
 
+// segFit fits a sine of angular frequency w to each of toneSegs equal
+// segments of y and returns the mean of the fitted powers (Bartlett's
+// method). If w0 is not zero, a sine of angular frequency w0 (the test
+// tone) is fitted and removed from each segment first. A component far
+// below the output's noise is then estimated from toneSegs independent
+// draws of that noise instead of one: a single least-squares fit of noise
+// has a power that is exponentially distributed around its mean (its
+// standard deviation is its mean), so the worst of several tones' single
+// fits says more about the draw than about the filter.
+func segFit(y []float64, w0, w float64) float64 {
+	l := len(y) / toneSegs
+	var p float64
+	for k := range toneSegs {
+		seg := y[k*l : (k+1)*l]
+		if w0 != 0 {
+			_, seg = dspmeasure.SineFit(seg, w0)
+		}
+		a, _ := dspmeasure.SineFit(seg, w)
+		p += a * a / 2
+	}
+	return p / float64(toneSegs)
+}
+
 func passTones(fN float64) []float64 {
 	var fs []float64
 	for _, frac := range []float64{0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85} {
@@ -237,8 +262,13 @@ func measureAll(f factory, c conv) (row, error) {
 	var r row
 	in, out := float64(c.in), float64(c.out)
 	fN := min(in, out) / 2
-	n := c.in * toneSeconds
+	// Each tone runs for toneSegs*toneSeconds; SINAD, gain and energies
+	// are measured on its first toneSeconds (as one tone of that length,
+	// which a longer one does not change: the engines are causal), the
+	// tone fits over all toneSegs segments (segFit).
+	n := c.in * toneSeconds * toneSegs
 	skip := int(0.05 * out)
+	first := c.out*toneSeconds - skip
 	r.sinad, r.rejTone, r.rejPass, r.rejFull = math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1)
 	var noiseSum float64
 	tones := passTones(fN)
@@ -247,8 +277,8 @@ func measureAll(f factory, c conv) (row, error) {
 		if err != nil {
 			return r, err
 		}
-		seg := dspmeasure.Int16sToFloat(y[skip : len(y)-skip])
-		a, res := dspmeasure.SineFit(seg, 2*math.Pi*ft/out)
+		all := dspmeasure.Int16sToFloat(y[skip : len(y)-skip])
+		a, res := dspmeasure.SineFit(all[:first-skip], 2*math.Pi*ft/out)
 		r.ripple = max(r.ripple, math.Abs(20*math.Log10(a/amp)))
 		sig := a * a / 2
 		r.sinad = min(r.sinad, dspmeasure.DB(sig/dspmeasure.Power(res)))
@@ -259,10 +289,10 @@ func measureAll(f factory, c conv) (row, error) {
 		if c.out > c.in {
 			r.rejPass = min(r.rejPass, dspmeasure.DB(sig/dspmeasure.BandPower(res, (2-top)*fN/out, 0.5)))
 			r.rejFull = min(r.rejFull, dspmeasure.DB(sig/dspmeasure.BandPower(res, fN/out, 0.5)))
-			ai, _ := dspmeasure.SineFit(res, 2*math.Pi*(in-ft)/out) // first image, fitted after removing the tone
-			r.rejTone = min(r.rejTone, dspmeasure.DB(sig/(ai*ai/2)))
+			pi := segFit(all, 2*math.Pi*ft/out, 2*math.Pi*(in-ft)/out) // first image, fitted after removing the tone
+			r.rejTone = min(r.rejTone, dspmeasure.DB(sig/pi))
 			if verbose {
-				fmt.Fprintf(os.Stderr, "%s %v tone %.1f Hz: image tone %.1f dB, image energy %.3f dB, energy >Nyq %.3f dB\n", f.name, c, ft, dspmeasure.DB(sig/(ai*ai/2)), dspmeasure.DB(sig/dspmeasure.BandPower(res, (2-top)*fN/out, 0.5)), dspmeasure.DB(sig/dspmeasure.BandPower(res, fN/out, 0.5)))
+				fmt.Fprintf(os.Stderr, "%s %v tone %.1f Hz: image tone %.1f dB, image energy %.3f dB, energy >Nyq %.3f dB\n", f.name, c, ft, dspmeasure.DB(sig/pi), dspmeasure.DB(sig/dspmeasure.BandPower(res, (2-top)*fN/out, 0.5)), dspmeasure.DB(sig/dspmeasure.BandPower(res, fN/out, 0.5)))
 			}
 		}
 	}
@@ -279,8 +309,8 @@ func measureAll(f factory, c conv) (row, error) {
 			if err != nil {
 				return r, err
 			}
-			seg := dspmeasure.Int16sToFloat(y[skip : len(y)-skip])
-			rej := dspmeasure.DB(amp * amp / 2 / dspmeasure.Power(seg))
+			all := dspmeasure.Int16sToFloat(y[skip : len(y)-skip])
+			rej := dspmeasure.DB(amp * amp / 2 / dspmeasure.Power(all[:first-skip]))
 			r.rejFull = min(r.rejFull, rej)
 			if ft >= (2-top)*fN {
 				r.rejPass = min(r.rejPass, rej)
@@ -288,10 +318,10 @@ func measureAll(f factory, c conv) (row, error) {
 				if fa > out/2 {
 					fa = out - fa
 				}
-				aa, _ := dspmeasure.SineFit(seg, 2*math.Pi*fa/out)
-				r.rejTone = min(r.rejTone, dspmeasure.DB(amp*amp/(aa*aa)))
+				pa := segFit(all, 0, 2*math.Pi*fa/out)
+				r.rejTone = min(r.rejTone, dspmeasure.DB(amp*amp/2/pa))
 				if verbose {
-					fmt.Fprintf(os.Stderr, "%s %v tone %.1f Hz: alias at %.1f Hz: alias tone %.2f dB, energy %.3f dB\n", f.name, c, ft, fa, dspmeasure.DB(amp*amp/(aa*aa)), rej)
+					fmt.Fprintf(os.Stderr, "%s %v tone %.1f Hz: alias at %.1f Hz: alias tone %.2f dB, energy %.3f dB\n", f.name, c, ft, fa, dspmeasure.DB(amp*amp/2/pa), rej)
 				}
 			}
 		}
