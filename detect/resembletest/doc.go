@@ -31,6 +31,11 @@
 // gives up, or "processing" for N polls before "completed". Result.Fail ends
 // a detection with status "failed". Requests returns the request log.
 //
+// Memory stays bounded on long runs (the example server's simulated
+// detector is this fake): the log keeps the last Options.MaxLog requests
+// (10,000 by default), and detections and upload tokens are forgotten
+// Options.Retention after they were created (an hour by default).
+//
 // The behaviour comes from Resemble's documentation and OpenAPI description
 // (see package resemble); the marker-tone rule, the latency model and the
 // url-intake refusal (the fake never fetches URLs) are the fake's own.

@@ -48,6 +48,42 @@ type Handler struct {
 	detects map[string]*detection
 	uploads map[string][]byte
 	reqs    []Request
+	// expiry lists detections and uploads in order of creation, for
+	// forgetting them after Options.Retention.
+	expiry []expiring
+}
+
+// expiring is a detection (upload false) or upload created at t.
+type expiring struct {
+	t      time.Time
+	key    string
+	upload bool
+}
+
+// remember records key for expiry; h.mu is held.
+func (h *Handler) remember(now time.Time, key string, upload bool) {
+	if h.opts.retention() >= 0 {
+		h.expiry = append(h.expiry, expiring{t: now, key: key, upload: upload})
+	}
+	h.sweep(now)
+}
+
+// sweep forgets the detections and uploads older than Options.Retention;
+// h.mu is held. (Re-slicing from the front keeps the backing array
+// bounded: append copies only the live entries when it grows.)
+func (h *Handler) sweep(now time.Time) {
+	ret := h.opts.retention()
+	if ret < 0 {
+		return
+	}
+	for len(h.expiry) > 0 && now.Sub(h.expiry[0].t) >= ret {
+		if e := h.expiry[0]; e.upload {
+			delete(h.uploads, e.key)
+		} else {
+			delete(h.detects, e.key)
+		}
+		h.expiry = h.expiry[1:]
+	}
 }
 
 type detection struct {
@@ -91,7 +127,8 @@ func (h *Handler) Requests() []Request {
 	return append([]Request(nil), h.reqs...)
 }
 
-// ResetLog empties the request log (it otherwise grows with every request).
+// ResetLog empties the request log (which otherwise keeps the most recent
+// Options.MaxLog requests).
 func (h *Handler) ResetLog() {
 	h.mu.Lock()
 	h.reqs = nil
@@ -125,6 +162,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Debug("resembletest", "method", rec.Method, "path", rec.Path, "status", rec.Status, "uuid", rec.UUID)
 		h.mu.Lock()
 		h.reqs = append(h.reqs, rec)
+		if m := h.opts.maxLog(); m > 0 && len(h.reqs) > m {
+			h.reqs = h.reqs[len(h.reqs)-m:] // drop the oldest
+		}
 		h.mu.Unlock()
 	}()
 	select {
@@ -246,6 +286,7 @@ func (h *Handler) create(w *statusWriter, r *http.Request, rec *Request) {
 	rec.UUID = d.uuid
 	h.mu.Lock()
 	h.detects[d.uuid] = d
+	h.remember(now, d.uuid, false)
 	h.mu.Unlock()
 
 	if !strings.Contains(strings.ToLower(r.Header.Get("Prefer")), "wait") {
@@ -270,6 +311,7 @@ func (h *Handler) create(w *statusWriter, r *http.Request, rec *Request) {
 // get serves GET /detect/{uuid}.
 func (h *Handler) get(w *statusWriter, id string) {
 	h.mu.Lock()
+	h.sweep(time.Now())
 	d, ok := h.detects[id]
 	done := false
 	if ok {
@@ -297,6 +339,7 @@ func (h *Handler) upload(w *statusWriter, r *http.Request, rec *Request) {
 	tok := "rt." + newUUID()
 	h.mu.Lock()
 	h.uploads[tok] = data
+	h.remember(time.Now(), tok, true)
 	h.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "token": tok})
 }
@@ -434,6 +477,7 @@ func (h *Handler) readMedia(r *http.Request, rec *Request) ([]int16, int, *formE
 		switch {
 		case tok != "":
 			h.mu.Lock()
+			h.sweep(time.Now())
 			data = h.uploads[tok]
 			h.mu.Unlock()
 			if data == nil {

@@ -31,6 +31,37 @@ type Options struct {
 	KeepAudio bool
 	// Logger receives one debug line per request (default: discard).
 	Logger *slog.Logger
+	// MaxLog bounds the request log to the most recent requests (0:
+	// DefaultMaxLog; negative: unbounded). A fake serving a long run, like
+	// the example server's simulated detector, would otherwise keep every
+	// request forever.
+	MaxLog int
+	// Retention is how long a detection (for GET /detect/{uuid}) and an
+	// upload's token (for a JSON POST /detect) are kept after they are
+	// created (0: DefaultRetention; negative: forever). Afterwards they
+	// answer as unknown ones do: 404 "Detect not found", and "media_token
+	// is invalid or expired".
+	Retention time.Duration
+}
+
+// Defaults for Options.MaxLog and Options.Retention.
+const (
+	DefaultMaxLog    = 10000
+	DefaultRetention = time.Hour
+)
+
+func (o Options) maxLog() int {
+	if o.MaxLog == 0 {
+		return DefaultMaxLog
+	}
+	return o.MaxLog
+}
+
+func (o Options) retention() time.Duration {
+	if o.Retention == 0 {
+		return DefaultRetention
+	}
+	return o.Retention
 }
 
 // Result is a scripted or analysed detection outcome.

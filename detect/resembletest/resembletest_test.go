@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"runtime"
 	"strings"
@@ -328,4 +329,66 @@ func ExampleNewServer() {
 	// fake true
 	// POST /detect 503 true
 	// POST /detect 200 true
+}
+
+// TestRetentionAndLogBound: detections and upload tokens are forgotten
+// after Options.Retention (answering as unknown ones do), and the request
+// log keeps only the most recent Options.MaxLog requests, so a fake serving
+// a long run does not grow without bound.
+func TestRetentionAndLogBound(t *testing.T) {
+	h := resembletest.NewHandler(resembletest.Options{Retention: 200 * time.Millisecond, MaxLog: 3})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	wavData, err := resemble.AppendWAV(nil, resembletest.MarkerTone(1600, 16000), 16000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ctype := multipartFile("file", wavData, nil)
+	status, m := post(t, srv.URL+"/detect", "Bearer k", ctype, body)
+	if status != 200 {
+		t.Fatalf("POST /detect: %d %v", status, m)
+	}
+	uuid, _ := m["item"].(map[string]any)["uuid"].(string)
+	status, m = post(t, srv.URL+"/secure_uploads", "Bearer k", ctype, body)
+	if status != 200 {
+		t.Fatalf("POST /secure_uploads: %d %v", status, m)
+	}
+	token, _ := m["token"].(string)
+	getStatus := func() int {
+		req, _ := http.NewRequest("GET", srv.URL+"/detect/"+uuid, nil)
+		req.Header.Set("Authorization", "Bearer k")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := getStatus(); s != 200 {
+		t.Fatalf("GET within retention: %d", s)
+	}
+	tokenBody := []byte(fmt.Sprintf(`{"media_token":%q}`, token))
+	if status, m := post(t, srv.URL+"/detect", "Bearer k", "application/json", tokenBody); status != 200 {
+		t.Fatalf("token within retention: %d %v", status, m)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if s := getStatus(); s != 404 {
+		t.Errorf("GET after retention: %d, want 404", s)
+	}
+	if status, m := post(t, srv.URL+"/detect", "Bearer k", "application/json", tokenBody); status != 400 || !strings.Contains(fmt.Sprint(m), "media_token") {
+		t.Errorf("token after retention: %d %v, want 400 on media_token", status, m)
+	}
+	log := h.Requests()
+	if len(log) != 3 {
+		t.Fatalf("log holds %d requests, want the last 3", len(log))
+	}
+	// The last three: the token POST (200), GET (404), token POST (400).
+	got := []string{}
+	for _, r := range log {
+		got = append(got, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
+	}
+	want := []string{"POST /detect 200", "GET /detect/" + uuid + " 404", "POST /detect 400"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("log %v, want %v", got, want)
+	}
 }
