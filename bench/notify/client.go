@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/callguard/callguard/internal/selfcpu"
 )
 
 // The client process opens every stream as a real TCP connection with a
@@ -379,7 +381,7 @@ func runClients(c config) error {
 	}
 	dial := time.Since(start)
 	loops := max(1, min(c.loops, c.n))
-	cpu0 := cpuTime()
+	cpu0 := selfcpu.Used()
 	fmt.Println("READY")
 	var ended int
 	var errs []error
@@ -405,7 +407,7 @@ func runClients(c config) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	r := result{CPU: cpuTime() - cpu0, Subscribers: c.n, Expected: c.n * c.events, Ended: ended, DialTime: dial}
+	r := result{CPU: selfcpu.Used() - cpu0, Subscribers: c.n, Expected: c.n * c.events, Ended: ended, DialTime: dial}
 	perEvent := make([][]time.Duration, c.events)
 	for _, s := range streams {
 		r.Received += s.events

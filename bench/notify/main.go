@@ -41,6 +41,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/callguard/callguard/internal/selfcpu"
 	"github.com/callguard/callguard/notify"
 )
 
@@ -66,15 +67,6 @@ type result struct {
 	DialTime    time.Duration      `json:"dial_time"`
 	CPU         time.Duration      `json:"cpu"`       // user+system time while receiving
 	PerEvent    [][3]time.Duration `json:"per_event"` // p50, p99, max of each event
-}
-
-// cpuTime returns this process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func main() {
@@ -170,7 +162,7 @@ func runServer(c config) error {
 		defer pprof.StopCPUProfile()
 	}
 	var notifyTimes []time.Duration
-	cpu0 := cpuTime()
+	cpu0 := selfcpu.Used()
 	for i := range c.events {
 		time.Sleep(c.interval)
 		t0 := time.Now()
@@ -188,7 +180,7 @@ func runServer(c config) error {
 	if err := json.Unmarshal([]byte(l), &r); err != nil {
 		return err
 	}
-	serverCPU := cpuTime() - cpu0
+	serverCPU := selfcpu.Used() - cpu0
 	st := hub.Stats()
 	hub.Close()
 

@@ -1,14 +1,15 @@
 //go:build unix
 
-package sim
+package selfcpu
 
 import (
 	"syscall"
 	"time"
 )
 
-// SelfCPU returns the CPU time (user + system) this process has used.
-func SelfCPU() time.Duration {
+// Used returns the CPU time (user + system) this process has used, or 0 if
+// it cannot be read.
+func Used() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
