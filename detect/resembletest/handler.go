@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/go-audio/wav"
+
+	"github.com/callguard/callguard/internal/riff"
 )
 
 // maxUpload bounds a multipart upload (Resemble allows 150 MB; the fake keeps
@@ -507,26 +509,16 @@ func (h *Handler) readMedia(r *http.Request, rec *Request) ([]int16, int, *formE
 	return pcm, rate, nil
 }
 
-// checkRIFF walks the RIFF chunks so that go-audio/wav never sees chunk
-// sizes beyond the file (which would make it allocate or read wildly). It
-// requires a PCM "fmt " chunk before a "data" chunk.
+// checkRIFF walks the RIFF chunks (riff.Walk) so that go-audio/wav never
+// sees chunk sizes beyond the file (which would make it allocate or read
+// wildly). It requires a PCM "fmt " chunk before a "data" chunk.
 func checkRIFF(b []byte) error {
-	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return errors.New("not a RIFF/WAVE file")
-	}
 	var sawFmt, sawData bool
 	frame := uint64(0) // bytes per sample frame, from the fmt chunk
-	for off := 12; off+8 <= len(b); {
-		id := string(b[off : off+4])
-		size := uint64(binary.LittleEndian.Uint32(b[off+4 : off+8]))
-		body := off + 8
-		if size > uint64(len(b)-body) {
-			return fmt.Errorf("chunk %q of %d bytes runs past the end of the file", id, size)
-		}
-		c := b[body : body+int(size)]
+	err := riff.Walk(b, func(id string, c []byte) error {
 		switch id {
 		case "fmt ":
-			if size < 16 {
+			if len(c) < 16 {
 				return errors.New("fmt chunk too short")
 			}
 			format, chans := binary.LittleEndian.Uint16(c[0:2]), binary.LittleEndian.Uint16(c[2:4])
@@ -547,12 +539,15 @@ func checkRIFF(b []byte) error {
 			if !sawFmt {
 				return errors.New("data chunk before fmt chunk")
 			}
-			if size < frame {
+			if uint64(len(c)) < frame {
 				return errors.New("no audio data")
 			}
 			sawData = true
 		}
-		off = body + int(size) + int(size&1)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if !sawFmt || !sawData {
 		return errors.New("missing fmt or data chunk")

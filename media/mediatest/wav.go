@@ -2,12 +2,13 @@ package mediatest
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/go-audio/wav"
+
+	"github.com/callguard/callguard/internal/riff"
 )
 
 // ErrSampleRate is returned by StreamWAV for a file whose sample rate
@@ -29,7 +30,7 @@ func DecodeWAV(r io.ReadSeeker) (pcm []int16, sampleRate int, err error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("mediatest: read WAV: %w", err)
 	}
-	if err := checkChunks(data); err != nil {
+	if err := riff.Walk(data, nil); err != nil {
 		return nil, 0, fmt.Errorf("%w: %w", ErrInvalidWAV, err)
 	}
 	d := wav.NewDecoder(bytes.NewReader(data))
@@ -70,20 +71,4 @@ func DecodeWAV(r io.ReadSeeker) (pcm []int16, sampleRate int, err error) {
 		pcm[i] = int16(sum / ch)
 	}
 	return pcm, buf.Format.SampleRate, nil
-}
-
-// checkChunks rejects a file that is not RIFF/WAVE or whose chunk sizes run
-// past its end: go-audio/wav trusts those sizes and allocates what they say.
-func checkChunks(b []byte) error {
-	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return errors.New("not a RIFF/WAVE file")
-	}
-	for off := 12; off+8 <= len(b); {
-		size := uint64(binary.LittleEndian.Uint32(b[off+4 : off+8]))
-		if size > uint64(len(b)-off-8) {
-			return fmt.Errorf("chunk %q of %d bytes runs past the end of the file", b[off:off+4], size)
-		}
-		off += 8 + int(size) + int(size&1)
-	}
-	return nil
 }
