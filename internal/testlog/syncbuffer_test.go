@@ -45,3 +45,29 @@ func TestSyncBufferZeroValue(t *testing.T) {
 		t.Fatalf("String = %q, want abc", s)
 	}
 }
+
+// TestSyncBufferChanged: Changed's channel stays open until a Write, then is
+// closed; a later call returns a fresh open channel.
+func TestSyncBufferChanged(t *testing.T) {
+	var buf SyncBuffer
+	c1 := buf.Changed()
+	if c2 := buf.Changed(); c2 != c1 {
+		t.Fatal("two calls before a Write returned different channels")
+	}
+	select {
+	case <-c1:
+		t.Fatal("closed before any Write")
+	default:
+	}
+	go buf.Write([]byte("x"))
+	<-c1 // would block forever if Write did not close it
+	c3 := buf.Changed()
+	select {
+	case <-c3:
+		t.Fatal("fresh channel already closed")
+	default:
+	}
+	if buf.String() != "x" {
+		t.Fatalf("String = %q", buf.String())
+	}
+}

@@ -72,19 +72,10 @@ func TestServeStartsAndStops(t *testing.T) {
 	var out, errb testlog.SyncBuffer
 	done := make(chan int)
 	go func() { done <- cli.Main(ctx, nil, func(k string) string { return env[k] }, &out, &errb) }()
-	for !strings.Contains(out.String(), "go run ./examples/callsim") {
-		select {
-		case code := <-done:
-			t.Fatalf("exited %d: %s", code, errb.String())
-		default:
-		}
-		waitABit()
-	}
+	waitOutput(t, &out, done, &errb, func(s string) bool { return strings.Contains(s, "go run ./examples/callsim") })
 	// Local mode hands its generated tokens to callsim through a private
 	// file, which is gone once the server stops.
-	for !strings.Contains(out.String(), devEnv) {
-		waitABit()
-	}
+	waitOutput(t, &out, done, &errb, func(s string) bool { return strings.Contains(s, devEnv) })
 	fi, err := os.Stat(devEnv)
 	if err != nil {
 		t.Fatal(err)
@@ -142,20 +133,15 @@ func TestServePprof(t *testing.T) {
 	addrRE := regexp.MustCompile(`"msg":"serving pprof","addr":"([^"]+)"`)
 	apiRE := regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 	var pprofAddr, apiAddr string
-	for pprofAddr == "" || apiAddr == "" {
-		select {
-		case code := <-done:
-			t.Fatalf("exited %d: %s", code, errb.String())
-		default:
-		}
-		if m := addrRE.FindStringSubmatch(errb.String()); m != nil {
+	waitOutput(t, &errb, done, &errb, func(s string) bool {
+		if m := addrRE.FindStringSubmatch(s); m != nil {
 			pprofAddr = m[1]
 		}
-		if m := apiRE.FindStringSubmatch(errb.String()); m != nil {
+		if m := apiRE.FindStringSubmatch(s); m != nil {
 			apiAddr = m[1]
 		}
-		waitABit()
-	}
+		return pprofAddr != "" && apiAddr != ""
+	})
 	get := func(url string) (int, string) {
 		t.Helper()
 		resp, err := http.Get(url)
