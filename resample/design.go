@@ -273,7 +273,12 @@ func (t *table) split(h []float64) error {
 	switch {
 	case t.precise && m == 1 && l <= maxFastFactor:
 		t.mode = modeUp // with fir64
+	case t.precise && l == 1 && m <= maxFastFactor && t.buildPairs():
+		// Integer down-sampling: the float64 pair kernel (runPair64) on
+		// the de-interleaved streams.
+		t.mode = modeDown
 	case t.precise:
+		t.pairs = nil
 		// one float64 inner product per output (mode generic, dot64)
 	case m == 1 && l <= maxFastFactor:
 		t.mode = modeUp

@@ -226,6 +226,24 @@ func (r *Resampler) runDown(maxOut int) []float32 {
 	if a == 0 {
 		return out
 	}
+	if t.precise {
+		// float64 sums, rounded to float32 once (VeryHigh).
+		o64 := r.out64[:a]
+		clear(o64)
+		for i := range t.pairs {
+			sp := &t.pairs[i]
+			kk := len(sp.c64)
+			x0, y0 := sp.bx*w+r.so+sp.x0, sp.by*w+r.so+sp.y0
+			r.fir.runPair64(o64, r.tmp[x0:x0+a+kk-1], r.tmp[y0:y0+a+kk-1], sp.c64)
+		}
+		for i, v := range o64 {
+			out[i] = float32(v)
+		}
+		r.so += a
+		r.sd -= a * m
+		r.qrel += a * m
+		return out
+	}
 	clear(out)
 	for i := range t.pairs {
 		sp := &t.pairs[i]
@@ -339,6 +357,7 @@ type firKernel struct {
 	avx512 bool
 	px, py []float32 // 128 + longest filter - 1 each
 	pd     []float32 // 128
+	pd64   []float64 // 16: float64 pair kernel (precise tables)
 }
 
 func newFIRKernel(asm bool, maxTaps int) firKernel {
@@ -355,6 +374,7 @@ func (k *firKernel) withPairs(maxTaps int) {
 		k.px = make([]float32, 128+maxTaps)
 		k.py = make([]float32, 128+maxTaps)
 		k.pd = make([]float32, 128)
+		k.pd64 = make([]float64, 16)
 	}
 }
 

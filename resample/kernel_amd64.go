@@ -43,6 +43,18 @@ func firPairAsm(dst, x, y, c []float32)
 //go:noescape
 func firPairVAsm(dst, x, y, c []float32)
 
+// firPair64Asm is firPair64Go with AVX2/FMA for the first len(dst)&^15
+// outputs, 16 per block (see runPair64), bit-identical to it.
+//
+//go:noescape
+func firPair64Asm(dst []float64, x, y []float32, c []float64)
+
+// firPair64VAsm is firPair64Asm for one block of len(dst) = 4*V outputs, V
+// in 1..4 (other lengths do nothing), bit-identical per output.
+//
+//go:noescape
+func firPair64VAsm(dst []float64, x, y []float32, c []float64)
+
 // f32ToInt16Asm converts the first len(src)&^15 samples with
 // round-to-nearest-even and int16 saturation (VCVTPS2DQ, VPACKSSDW).
 //

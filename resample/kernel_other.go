@@ -12,6 +12,12 @@ func firPairVAsm(dst, x, y, c []float32) { firPairGo(dst, x, y, c) }
 
 func hasAVX512() bool { return false }
 
+func firPair64Asm(dst []float64, x, y []float32, c []float64) {
+	firPair64Go(dst[:len(dst)&^15], x, y, c)
+}
+
+func firPair64VAsm(dst []float64, x, y []float32, c []float64) { firPair64Go(dst, x, y, c) }
+
 func firPair512Asm(dst, x, y, c []float32) { firPairGo(dst, x, y, c) }
 
 func f32ToInt16(dst []int16, src []float32, asm bool) { f32ToInt16Go(dst, src) }

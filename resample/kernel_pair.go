@@ -1,5 +1,7 @@
 package resample
 
+import "math"
+
 // A linear-phase decimator's taps come in equal pairs, h[j] = h[N-1-j]. In
 // the de-interleaved form of runDown the two taps of a pair multiply
 // samples of two streams (or two samples of one stream), so each pair
@@ -15,6 +17,7 @@ type subPair struct {
 	bx, by int
 	x0, y0 int
 	c      []float32
+	c64    []float64 // the same taps in float64 (precise tables)
 }
 
 // buildPairs groups the taps of a symmetric single-phase decimation filter
@@ -23,9 +26,13 @@ type subPair struct {
 func (t *table) buildPairs() bool {
 	ph := t.phases[0]
 	c := t.coef[ph.off : ph.off+ph.n]
+	var c64 []float64
+	if t.precise {
+		c64 = t.coef64[ph.off : ph.off+ph.n]
+	}
 	n, m := len(c), t.m
 	for j := range n {
-		if c[j] != c[n-1-j] {
+		if c[j] != c[n-1-j] || c64 != nil && c64[j] != c64[n-1-j] {
 			return false
 		}
 	}
@@ -34,6 +41,7 @@ func (t *table) buildPairs() bool {
 		lo, hi int // a range of the x side, inclusive
 		sum    int // a + a' (constant within a group)
 		taps   map[int]float32
+		taps64 map[int]float64
 	}
 	groups := map[key]*group{}
 	var order []key
@@ -43,8 +51,13 @@ func (t *table) buildPairs() bool {
 			continue
 		}
 		v := c[j]
+		var v64 float64
+		if c64 != nil {
+			v64 = c64[j]
+		}
 		if j == jj {
 			v /= 2 // exact: the pair adds the sample to itself
+			v64 /= 2
 		}
 		bx, ax, by, ay := j%m, j/m, jj%m, jj/m
 		if bx > by {
@@ -53,7 +66,7 @@ func (t *table) buildPairs() bool {
 		k := key{bx, by}
 		g := groups[k]
 		if g == nil {
-			g = &group{lo: ax, hi: ax, sum: ax + ay, taps: map[int]float32{}}
+			g = &group{lo: ax, hi: ax, sum: ax + ay, taps: map[int]float32{}, taps64: map[int]float64{}}
 			groups[k] = g
 			order = append(order, k)
 		}
@@ -64,6 +77,7 @@ func (t *table) buildPairs() bool {
 			return false
 		}
 		g.taps[ax] = v
+		g.taps64[ax] = v64
 		g.lo, g.hi = min(g.lo, ax), max(g.hi, ax)
 	}
 	// A fixed order (by stream pair) keeps the summation order fixed.
@@ -84,7 +98,14 @@ func (t *table) buildPairs() bool {
 		if y0 < 0 {
 			return false
 		}
-		t.pairs = append(t.pairs, subPair{bx: k.bx, by: k.by, x0: g.lo, y0: y0, c: cs})
+		sp := subPair{bx: k.bx, by: k.by, x0: g.lo, y0: y0, c: cs}
+		if c64 != nil {
+			sp.c64 = make([]float64, kk)
+			for a, v := range g.taps64 {
+				sp.c64[a-g.lo] = v
+			}
+		}
+		t.pairs = append(t.pairs, sp)
 	}
 	return len(t.pairs) > 0
 }
@@ -183,5 +204,73 @@ func (k *firKernel) runPair(dst, x, y, c []float32) {
 	} else {
 		firPairVAsm(ds, xs, ys, c)
 	}
+	copy(dst[full:], ds[:rem])
+}
+
+// firPair64Go is the portable float64 pair kernel of the precise tables
+// (VeryHigh): for r = 0..3,
+//
+//	dst[i] += sum of c[k]*(float64(x[i+k])+float64(y[i+K-1-k])) for k = r, r+4, ... (k < K)
+//
+// each partial sum a chain of fused multiply-adds (math.FMA) from zero in
+// order of k, the partial sums added to dst[i] in order of r: the same
+// operations as firPair64Asm, so the two agree bit for bit. It needs
+// len(x), len(y) >= len(dst)+len(c)-1, len(c) >= 1.
+func firPair64Go(dst []float64, x, y []float32, c []float64) {
+	kk := len(c)
+	n := len(dst)
+	x = x[:n+kk-1]
+	y = y[:n+kk-1]
+	for i := range dst {
+		a := dst[i]
+		xs := x[i : i+kk]
+		ys := y[i : i+kk]
+		for r := range min(kk, 4) {
+			var p float64
+			for k := r; k < kk; k += 4 {
+				p = math.FMA(c[k], float64(xs[k])+float64(ys[kk-1-k]), p)
+			}
+			a += p
+		}
+		dst[i] = a
+	}
+}
+
+// runPair64 computes the float64 pair sum of firPair64Go into dst, with the
+// assembly when available: blocks of 16 outputs, and one of 4, 8 or 12 for
+// the remainder (padded to a multiple of 4), in place when there is room or
+// else in scratch. Every output is the same chain of operations whatever
+// block it falls in.
+func (k *firKernel) runPair64(dst []float64, x, y []float32, c []float64) {
+	if !k.asm {
+		firPair64Go(dst, x, y, c)
+		return
+	}
+	n := len(dst)
+	full := n &^ 15
+	if full > 0 {
+		firPair64Asm(dst[:full], x, y, c)
+	}
+	rem := n - full
+	if rem == 0 {
+		return
+	}
+	blk := (rem + 3) &^ 3
+	if w := blk + len(c) - 1; cap(dst)-full >= blk && cap(x)-full >= w && cap(y)-full >= w {
+		// Room to run the padded block in place (see runPair).
+		firPair64VAsm(dst[full:full+blk], x[full:full+w], y[full:full+w], c)
+		return
+	}
+	need := rem + len(c) - 1
+	xs := k.px[:blk+len(c)-1]
+	ys := k.py[:blk+len(c)-1]
+	copy(xs, x[full:full+need])
+	clear(xs[need:])
+	copy(ys, y[full:full+need])
+	clear(ys[need:])
+	ds := k.pd64[:blk]
+	copy(ds, dst[full:])
+	clear(ds[rem:])
+	firPair64VAsm(ds, xs, ys, c)
 	copy(dst[full:], ds[:rem])
 }

@@ -24,12 +24,29 @@ import (
 
 type gen struct{ bytes.Buffer }
 
+// elem describes one kernel's arithmetic: the float32 kernels (8 lanes)
+// or the float64 ones (4 lanes, float32 inputs converted as they load).
+type elem struct {
+	lanes    int    // outputs per vector
+	load     string // loads a vector of x or y
+	bcast    string // broadcasts one coefficient
+	add, fma string
+	store    string // stores a vector of outputs
+	csize    int    // bytes per coefficient
+	dsize    int    // bytes per output
+}
+
+var (
+	f32 = elem{lanes: 8, load: "VMOVUPS", bcast: "VBROADCASTSS", add: "VADDPS", fma: "VFMADD231PS", store: "VMOVUPS", csize: 4, dsize: 4}
+	f64 = elem{lanes: 4, load: "VCVTPS2PD", bcast: "VBROADCASTSD", add: "VADDPD", fma: "VFMADD231PD", store: "VMOVUPD", csize: 8, dsize: 8}
+)
+
 func (g *gen) f(format string, args ...any) { fmt.Fprintf(&g.Buffer, format+"\n", args...) }
 
 // resLoop emits the residue loop of one block of v vectors at DI (dst), SI
 // (&x[i]) and R12 (&y[i+K-1]); DX is &c[0], BX is K, R14 the residue count.
 // Labels start with p.
-func (g *gen) resLoop(v int, p string) {
+func (g *gen) resLoop(e elem, v int, p string) {
 	mod := func(a int) int { return ((a % v) + v) % v }
 	g.f("\tXORQ R15, R15")
 	g.f("%sres:", p)
@@ -41,30 +58,32 @@ func (g *gen) resLoop(v int, p string) {
 	g.f("\tSHLQ $2, AX")
 	g.f("\tMOVQ R12, R11")
 	g.f("\tSUBQ AX, R11            // &y[i+K-1-r]")
-	g.f("\tLEAQ (DX)(R15*4), R9    // &c[r]")
+	g.f("\tLEAQ (DX)(R15*%d), R9    // &c[r]", e.csize)
 	g.f("\tMOVQ BX, R10")
 	g.f("\tSUBQ R15, R10")
-	g.f("\tADDQ $7, R10")
-	g.f("\tSHRQ $3, R10            // steps: ceil((K-r)/8)")
+	g.f("\tADDQ $%d, R10", e.lanes-1)
+	g.f("\tSHRQ $%d, R10            // steps: ceil((K-r)/%d)", log2(e.lanes), e.lanes)
+	xs := 4 * e.lanes // bytes of float32 input per vector
 	for j := range v {
-		g.f("\tVMOVUPS %d(R8), Y%d", 32*j, 4+j)
+		g.f("\t%s %d(R8), Y%d", e.load, xs*j, 4+j)
 	}
 	for j := range v {
-		g.f("\tVMOVUPS %d(R11), Y%d", 32*j, 8+j)
+		g.f("\t%s %d(R11), Y%d", e.load, xs*j, 8+j)
 	}
+	cs := e.lanes * e.csize // coefficient bytes per step
 	// step u of a period: one broadcast tap, v additions, v multiply-adds.
 	step := func(u int) {
-		g.f("\tVBROADCASTSS %d(R9), Y12", 32*u)
+		g.f("\t%s %d(R9), Y12", e.bcast, cs*u)
 		for j := range v {
 			t := 13 + j%3
-			g.f("\tVADDPS Y%d, Y%d, Y%d", 8+mod(j-u), 4+mod(u+j), t)
-			g.f("\tVFMADD231PS Y%d, Y12, Y%d", t, j)
+			g.f("\t%s Y%d, Y%d, Y%d", e.add, 8+mod(j-u), 4+mod(u+j), t)
+			g.f("\t%s Y%d, Y12, Y%d", e.fma, t, j)
 		}
 	}
 	// loads fetches the two new vectors of step u+1.
 	loads := func(u int) {
-		g.f("\tVMOVUPS %d(R8), Y%d", 32*(u+v), 4+mod(u))
-		g.f("\tVMOVUPS %d(R11), Y%d", -32*(u+1), 8+mod(-(u+1)))
+		g.f("\t%s %d(R8), Y%d", e.load, xs*(u+v), 4+mod(u))
+		g.f("\t%s %d(R11), Y%d", e.load, -xs*(u+1), 8+mod(-(u+1)))
 	}
 	g.f("\tPCALIGN $32")
 	g.f("%sloop:", p)
@@ -82,9 +101,9 @@ func (g *gen) resLoop(v int, p string) {
 	g.f("\tSUBQ $%d, R10", v)
 	g.f("\tJZ %snext", p)
 	loads(v - 1)
-	g.f("\tADDQ $%d, R8", 32*v)
-	g.f("\tSUBQ $%d, R11", 32*v)
-	g.f("\tADDQ $%d, R9", 32*v)
+	g.f("\tADDQ $%d, R8", xs*v)
+	g.f("\tSUBQ $%d, R11", xs*v)
+	g.f("\tADDQ $%d, R9", cs*v)
 	g.f("\tJMP %sloop", p)
 	if v > 1 {
 		// Fewer than v steps left: the same steps, each followed by a test.
@@ -99,18 +118,19 @@ func (g *gen) resLoop(v int, p string) {
 		}
 	}
 	g.f("%snext:", p)
+	ds := e.lanes * e.dsize // output bytes per vector
 	for j := range v {
-		g.f("\tVADDPS %d(DI), Y%d, Y%d", 32*j, j, j)
+		g.f("\t%s %d(DI), Y%d, Y%d", e.add, ds*j, j, j)
 	}
 	for j := range v {
-		g.f("\tVMOVUPS Y%d, %d(DI)", j, 32*j)
+		g.f("\t%s Y%d, %d(DI)", e.store, j, ds*j)
 	}
 	g.f("\tINCQ R15")
 	g.f("\tCMPQ R15, R14")
 	g.f("\tJL %sres", p)
 }
 
-func (g *gen) prologue(p string) {
+func (g *gen) prologue(e elem, p string) {
 	g.f("\tMOVQ dst_base+0(FP), DI")
 	g.f("\tMOVQ dst_len+8(FP), CX")
 	g.f("\tMOVQ x_base+24(FP), SI")
@@ -121,9 +141,9 @@ func (g *gen) prologue(p string) {
 	g.f("\tJZ %sdone", p)
 	g.f("\tLEAQ -4(R12)(BX*4), R12 // &y[K-1]")
 	g.f("\tMOVQ BX, R14")
-	g.f("\tCMPQ R14, $8")
+	g.f("\tCMPQ R14, $%d", e.lanes)
 	g.f("\tJLE %sresok", p)
-	g.f("\tMOVQ $8, R14            // residues: min(K, 8)")
+	g.f("\tMOVQ $%d, R14            // residues: min(K, %d)", e.lanes, e.lanes)
 	g.f("%sresok:", p)
 }
 
@@ -137,7 +157,7 @@ func main() {
 	g.f("")
 	g.f("#include \"textflag.h\"")
 	g.f("")
-	g.f(`// func firPairAsm(dst, x, y, c []float32)
+	g.kernels(f32, "firPairAsm", "firPairVAsm", "p", "v", `// func firPairAsm(dst, x, y, c []float32)
 // For i < len(dst) rounded down to 32, with K = len(c) >= 1, for r = 0..7:
 //
 //	dst[i] += sum of c[k]*(x[i+k]+y[i+K-1-k]) for k = r, r+8, r+16, ... (k < K)
@@ -146,48 +166,75 @@ func main() {
 // Blocks of 32 outputs (four vectors) walk the taps in strides of 8, one
 // vector, so that from one step to the next three of the four x vectors
 // and three of the four y vectors are reused (see pairgen.go): a step loads
-// one x and one y vector for its four additions and four multiply-adds.`)
-	g.f("TEXT ·firPairAsm(SB), NOSPLIT, $0-96")
-	g.prologue("p")
-	g.f("pblock:")
-	g.f("\tCMPQ CX, $32")
-	g.f("\tJL pdone")
-	g.resLoop(4, "p")
-	g.f("\tADDQ $128, DI")
-	g.f("\tADDQ $128, SI")
-	g.f("\tADDQ $128, R12")
-	g.f("\tSUBQ $32, CX")
-	g.f("\tJMP pblock")
-	g.f("")
-	g.f("pdone:")
-	g.f("\tVZEROUPPER")
-	g.f("\tRET")
-	g.f("")
-	g.f(`// func firPairVAsm(dst, x, y, c []float32)
+// one x and one y vector for its four additions and four multiply-adds.`, `// func firPairVAsm(dst, x, y, c []float32)
 // firPairAsm for one block of len(dst) = 8*V outputs, V in 1..4 vectors
 // of 8 lanes (other lengths do nothing): the same operations per output in
 // the same order, so every output is bit-identical to firPairAsm's. It runs
 // the remainder of a call that is not a multiple of 32 without padding it
 // to 32.`)
-	g.f("TEXT ·firPairVAsm(SB), NOSPLIT, $0-96")
-	g.prologue("v")
-	g.f("\tSHRQ $3, CX             // V")
-	for v := 1; v <= 4; v++ {
-		g.f("\tCMPQ CX, $%d", v)
-		g.f("\tJEQ vv%d", v)
-	}
-	g.f("\tJMP vdone")
-	for v := 1; v <= 4; v++ {
-		g.f("")
-		g.f("vv%d:", v)
-		g.resLoop(v, fmt.Sprintf("v%d", v))
-		g.f("\tJMP vdone")
-	}
-	g.f("")
-	g.f("vdone:")
-	g.f("\tVZEROUPPER")
-	g.f("\tRET")
+	g.kernels(f64, "firPair64Asm", "firPair64VAsm", "q", "w", `// func firPair64Asm(dst []float64, x, y []float32, c []float64)
+// firPairAsm in float64 (VeryHigh's decimators): for i < len(dst) rounded
+// down to 16, for r = 0..3,
+//
+//	dst[i] += sum of c[k]*(float64(x[i+k])+float64(y[i+K-1-k])) for k = r, r+4, ... (k < K)
+//
+// each partial sum a chain of fused multiply-adds from zero, in that order
+// (firPair64Go computes the same bits). Blocks of 16 outputs (four vectors
+// of 4 lanes) walk the taps in strides of 4, converting each new x and y
+// vector from float32 as it loads.`, `// func firPair64VAsm(dst []float64, x, y []float32, c []float64)
+// firPair64Asm for one block of len(dst) = 4*V outputs, V in 1..4 (other
+// lengths do nothing), bit-identical per output.`)
 	if err := os.WriteFile(*out, g.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// kernels emits the block kernel (blocks of 4 vectors) and the 1..4-vector
+// kernel of e.
+func (g *gen) kernels(e elem, name, vname, p, vp, doc, vdoc string) {
+	blk := 4 * e.lanes
+	g.f("%s", doc)
+	g.f("TEXT ·%s(SB), NOSPLIT, $0-96", name)
+	g.prologue(e, p)
+	g.f("%sblock:", p)
+	g.f("\tCMPQ CX, $%d", blk)
+	g.f("\tJL %sdone", p)
+	g.resLoop(e, 4, p)
+	g.f("\tADDQ $%d, DI", blk*e.dsize)
+	g.f("\tADDQ $%d, SI", blk*4)
+	g.f("\tADDQ $%d, R12", blk*4)
+	g.f("\tSUBQ $%d, CX", blk)
+	g.f("\tJMP %sblock", p)
+	g.f("")
+	g.f("%sdone:", p)
+	g.f("\tVZEROUPPER")
+	g.f("\tRET")
+	g.f("")
+	g.f("%s", vdoc)
+	g.f("TEXT ·%s(SB), NOSPLIT, $0-96", vname)
+	g.prologue(e, vp)
+	g.f("\tSHRQ $%d, CX             // V", log2(e.lanes))
+	for v := 1; v <= 4; v++ {
+		g.f("\tCMPQ CX, $%d", v)
+		g.f("\tJEQ %sv%d", vp, v)
+	}
+	g.f("\tJMP %sdone", vp)
+	for v := 1; v <= 4; v++ {
+		g.f("")
+		g.f("%sv%d:", vp, v)
+		g.resLoop(e, v, fmt.Sprintf("%s%d", vp, v))
+		g.f("\tJMP %sdone", vp)
+	}
+	g.f("")
+	g.f("%sdone:", vp)
+	g.f("\tVZEROUPPER")
+	g.f("\tRET")
+	g.f("")
+}
+
+func log2(n int) int {
+	k := 0
+	for ; 1<<k < n; k++ {
+	}
+	return k
 }

@@ -18,6 +18,7 @@ type Resampler struct {
 	qrel   int       // index in buf of the row of the next output
 	p      int       // phase of the next output
 	out    []float32 // scratch outputs of one block
+	out64  []float64 // down, precise: the float64 sums of out
 	block  int       // input samples handled per inner step
 	nIn    int64     // input samples accepted since the start or Reset
 	nOut   int64     // output samples produced since the start or Reset
@@ -130,6 +131,10 @@ func newStage(inRate, outRate int, t *table, cfg config) *Resampler {
 		r.tmp = make([]float32, m*r.sw+128+maxN)
 		if len(t.pairs) > 0 {
 			r.fir.withPairs(maxN)
+		}
+		if t.precise {
+			// Slack for a padded block run in place (runPair64).
+			r.out64 = make([]float64, maxBlockOut+16)
 		}
 	}
 	r.Reset()
