@@ -86,6 +86,20 @@ func (t *table) buildUpPairs() bool {
 			pc[k-1] /= 2 // the centre tap adds its sample to itself (exact)
 		}
 		ups[p] = upPair{y0: n - k, c: pc}
+		if t.precise {
+			c64 := t.coef64[ph.off : ph.off+ph.n]
+			for j := range n / 2 {
+				if c64[j] != c64[n-1-j] {
+					return false
+				}
+			}
+			pc64 := make([]float64, k)
+			copy(pc64, c64[:k])
+			if n%2 == 1 {
+				pc64[k-1] /= 2
+			}
+			ups[p].c64 = pc64
+		}
 	}
 	t.upPairs = ups
 	return true

@@ -103,16 +103,18 @@ type table struct {
 	// stages, when set (mode cascade), are the two tables run in series.
 	stages []*table
 	// precise (spec.precise): coef64 holds the coefficients in float64, in
-	// the layout of coef, and every output is a float64 sum (fir64 in mode
-	// up, one dot64 per output otherwise).
+	// the layout of coef, and every output is a float64 sum (fir64 or the
+	// float64 pair kernel in mode up, the float64 pair kernel in mode
+	// down, one dot64 per output otherwise).
 	precise bool
 	coef64  []float64
 }
 
 // upPair is one symmetric phase of an interpolator in pair form.
 type upPair struct {
-	y0 int
-	c  []float32
+	y0  int
+	c   []float32
+	c64 []float64 // the same taps in float64 (precise tables)
 }
 
 // mode selects the kernel layout.
@@ -272,7 +274,10 @@ func (t *table) split(h []float64) error {
 	}
 	switch {
 	case t.precise && m == 1 && l <= maxFastFactor:
-		t.mode = modeUp // with fir64
+		// fir64, or the float64 pair kernel where every phase is
+		// symmetric (L = 2).
+		t.mode = modeUp
+		t.buildUpPairs()
 	case t.precise && l == 1 && m <= maxFastFactor && t.buildPairs():
 		// Integer down-sampling: the float64 pair kernel (runPair64) on
 		// the de-interleaved streams.

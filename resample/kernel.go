@@ -136,6 +136,15 @@ func (r *Resampler) runUp(maxOut int) []float32 {
 		tmp := r.tmp[ph*rows : ph*rows+cnt]
 		if x.pass {
 			copy(tmp, buf[s:s+cnt])
+		} else if t.precise && t.upPairs != nil {
+			o := r.out64[:cnt]
+			clear(o)
+			up := &t.upPairs[ph]
+			e := s + cnt + x.n - 1
+			r.fir.runPair64(o, buf[s:e], buf[s+up.y0:e], up.c64)
+			for i, v := range o {
+				tmp[i] = float32(v)
+			}
 		} else if t.precise {
 			fir64(tmp, buf[s:s+cnt+x.n-1], t.coef64[x.off:x.off+x.n], r.fir.asm)
 		} else if t.upPairs != nil {

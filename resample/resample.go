@@ -18,7 +18,7 @@ type Resampler struct {
 	qrel   int       // index in buf of the row of the next output
 	p      int       // phase of the next output
 	out    []float32 // scratch outputs of one block
-	out64  []float64 // down, precise: the float64 sums of out
+	out64  []float64 // precise pair kernels: the float64 sums of out or of a row
 	block  int       // input samples handled per inner step
 	nIn    int64     // input samples accepted since the start or Reset
 	nOut   int64     // output samples produced since the start or Reset
@@ -117,6 +117,9 @@ func newStage(inRate, outRate int, t *table, cfg config) *Resampler {
 			// block in place (kernel_pair.go).
 			r.tmp = make([]float32, l*r.rows+128)
 			r.fir.withPairs(maxN)
+			if t.precise {
+				r.out64 = make([]float64, r.rows+16)
+			}
 		} else {
 			r.tmp = make([]float32, l*r.rows)
 		}
