@@ -74,8 +74,11 @@
 // 250-600-tap sum near 140 dB below the signal.
 //
 // VeryHigh computes in float64: float64 coefficients of a 200 dB Kaiser
-// design, and one float64 inner product per output (32 partial sums of
-// fused multiply-adds, AVX2 with a bit-identical Go fallback: dot64).
+// design and float64 sums of fused multiply-adds, AVX2 with bit-identical
+// Go fallbacks: its decimators and 2x interpolators pair mirror-image taps
+// like High's decimators (firPair64Asm, 4 lanes, the input converted from
+// float32 as it loads), other integer interpolators run a float64 FIR per
+// phase (fir64), other ratios one inner product per output (dot64).
 // float32 rounding then limits nothing but the float32 output itself, as
 // with soxr's VHQ. Its up-sampling filters stop at 1.07 of the input
 // Nyquist frequency (flat to 0.85), like High's cascade; its
