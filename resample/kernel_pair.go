@@ -177,34 +177,36 @@ func (k *firKernel) runPair(dst, x, y, c []float32) {
 		// One block of 1..4 AVX2 vectors for the tail (firPairVAsm).
 		blk = (rem + 7) &^ 7
 	}
-	if w := blk + len(c) - 1; cap(dst)-full >= blk && cap(x)-full >= w && cap(y)-full >= w {
-		// Room to run the padded block in place: the extra outputs,
-		// computed from whatever lies beyond the inputs, are written
-		// past len(dst) and never read (each output is independent).
-		d, xx, yy := dst[full:full+blk], x[full:full+w], y[full:full+w]
-		if k.avx512 {
-			firPair512Asm(d, xx, yy, c)
-		} else {
-			firPairVAsm(d, xx, yy, c)
-		}
+	tail := firPairVAsm
+	if k.avx512 {
+		tail = firPair512Asm
+	}
+	runTail(dst[full:], x[full:], y[full:], c, blk, k.px, k.py, k.pd, tail)
+}
+
+// runTail runs kernel on the last outputs of a pair sum, dst (len(dst) <=
+// blk), as one block of blk outputs: in place when the slices have room for
+// the padding (the extra outputs, computed from whatever lies beyond the
+// inputs, are written past len(dst) and never read: each output is
+// independent), or else in the scratch px, py and pd, zero-padded.
+func runTail[D float32 | float64, C float32 | float64](dst []D, x, y []float32, c []C, blk int, px, py []float32, pd []D, kernel func(d []D, x, y []float32, c []C)) {
+	rem := len(dst)
+	if w := blk + len(c) - 1; cap(dst) >= blk && cap(x) >= w && cap(y) >= w {
+		kernel(dst[:blk], x[:w], y[:w], c)
 		return
 	}
 	need := rem + len(c) - 1
-	xs := k.px[:blk+len(c)-1]
-	ys := k.py[:blk+len(c)-1]
-	copy(xs, x[full:full+need])
+	xs := px[:blk+len(c)-1]
+	ys := py[:blk+len(c)-1]
+	copy(xs, x[:need])
 	clear(xs[need:])
-	copy(ys, y[full:full+need])
+	copy(ys, y[:need])
 	clear(ys[need:])
-	ds := k.pd[:blk]
-	copy(ds, dst[full:])
+	ds := pd[:blk]
+	copy(ds, dst)
 	clear(ds[rem:])
-	if k.avx512 {
-		firPair512Asm(ds, xs, ys, c)
-	} else {
-		firPairVAsm(ds, xs, ys, c)
-	}
-	copy(dst[full:], ds[:rem])
+	kernel(ds, xs, ys, c)
+	copy(dst, ds[:rem])
 }
 
 // firPair64Go is the portable float64 pair kernel of the precise tables
@@ -256,21 +258,5 @@ func (k *firKernel) runPair64(dst []float64, x, y []float32, c []float64) {
 		return
 	}
 	blk := (rem + 3) &^ 3
-	if w := blk + len(c) - 1; cap(dst)-full >= blk && cap(x)-full >= w && cap(y)-full >= w {
-		// Room to run the padded block in place (see runPair).
-		firPair64VAsm(dst[full:full+blk], x[full:full+w], y[full:full+w], c)
-		return
-	}
-	need := rem + len(c) - 1
-	xs := k.px[:blk+len(c)-1]
-	ys := k.py[:blk+len(c)-1]
-	copy(xs, x[full:full+need])
-	clear(xs[need:])
-	copy(ys, y[full:full+need])
-	clear(ys[need:])
-	ds := k.pd64[:blk]
-	copy(ds, dst[full:])
-	clear(ds[rem:])
-	firPair64VAsm(ds, xs, ys, c)
-	copy(dst[full:], ds[:rem])
+	runTail(dst[full:], x[full:], y[full:], c, blk, k.px, k.py, k.pd64, firPair64VAsm)
 }

@@ -221,15 +221,7 @@ func TestFIRPairBlocksIdentical(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, taps := range []int{3, 8, 9, 55, 110} {
 		n := 128
-		x := make([]float32, n+taps-1)
-		y := make([]float32, n+taps-1)
-		c := make([]float32, taps)
-		for i := range x {
-			x[i], y[i] = float32(rng.NormFloat64()*10000), float32(rng.NormFloat64()*10000)
-		}
-		for i := range c {
-			c[i] = float32(rng.NormFloat64())
-		}
+		x, y, c := randomPairData(rng, n, taps)
 		a := make([]float32, n)
 		firPairAsm(a, x, y, c)
 		for v := 1; v <= 4; v++ {
@@ -258,6 +250,21 @@ func TestFIRPairBlocksIdentical(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomPairData returns inputs for n outputs of a taps-long pair kernel:
+// x and y of n+taps-1 samples (σ = 10000), c of taps coefficients (σ = 1).
+func randomPairData(rng *rand.Rand, n, taps int) (x, y, c []float32) {
+	x = make([]float32, n+taps-1)
+	y = make([]float32, n+taps-1)
+	c = make([]float32, taps)
+	for i := range x {
+		x[i], y[i] = float32(rng.NormFloat64()*10000), float32(rng.NormFloat64()*10000)
+	}
+	for i := range c {
+		c[i] = float32(rng.NormFloat64())
+	}
+	return x, y, c
 }
 
 // firPairStrideModel computes what the pair kernels compute, in their
@@ -292,15 +299,7 @@ func TestFIRPairOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, taps := range []int{1, 2, 7, 8, 9, 15, 16, 17, 55, 62, 123, 185} {
 		n := 256
-		x := make([]float32, n+taps-1)
-		y := make([]float32, n+taps-1)
-		c := make([]float32, taps)
-		for i := range x {
-			x[i], y[i] = float32(rng.NormFloat64()*10000), float32(rng.NormFloat64()*10000)
-		}
-		for i := range c {
-			c[i] = float32(rng.NormFloat64())
-		}
+		x, y, c := randomPairData(rng, n, taps)
 		init := func() []float32 {
 			d := make([]float32, n)
 			for i := range d {
