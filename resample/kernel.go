@@ -159,16 +159,25 @@ func (r *Resampler) runUp(maxOut int) []float32 {
 	}
 	// Interleave: output k is phase (p+k)%L, so phase ph fills
 	// out[d], out[d+L], ... with d = (ph-p) mod L.
-	for ph := range l {
-		d := (ph - p + l) % l
-		if a <= d {
-			continue
-		}
-		cnt := (a - d + l - 1) / l
-		src := r.tmp[ph*rows : ph*rows+cnt]
-		dst := out[d:]
-		for i, v := range src {
-			dst[i*l] = v
+	// Equivalently out[k] = row (p+k)%L at k/L: written in order.
+	switch l {
+	case 2:
+		interleave2(out, r.tmp[p*rows:p*rows+(a+1)/2], r.tmp[(1-p)*rows:(1-p)*rows+a/2], r.fir.asm)
+	case 3:
+		interleave3(out, r.tmp[p*rows:p*rows+(a+2)/3], r.tmp[(p+1)%3*rows:(p+1)%3*rows+(a+1)/3],
+			r.tmp[(p+2)%3*rows:(p+2)%3*rows+a/3], r.fir.asm)
+	default:
+		for ph := range l {
+			d := (ph - p + l) % l
+			if a <= d {
+				continue
+			}
+			cnt := (a - d + l - 1) / l
+			src := r.tmp[ph*rows : ph*rows+cnt]
+			dst := out[d:]
+			for i, v := range src {
+				dst[i*l] = v
+			}
 		}
 	}
 	r.qrel = qrel + (p+a)/l
@@ -286,6 +295,50 @@ func (r *Resampler) runDown(maxOut int) []float32 {
 func (r *Resampler) divm(x int) (int, int) {
 	q := int((uint64(x) * r.minv) >> 32)
 	return q, x - q*r.t.m
+}
+
+// interleave2 sets out[2i] = s0[i] and out[2i+1] = s1[i]; len(s0) is
+// len(out)/2 rounded up, len(s1) rounded down. Eight pairs a step run in
+// assembly when asm is set (the inverse shuffles of deinterleave2Asm).
+func interleave2(out, s0, s1 []float32, asm bool) {
+	n := len(s1)
+	s0 = s0[:len(out)-n]
+	k := 0
+	if asm {
+		k = n &^ 7
+		interleave2Asm(out[:2*k], s0[:k], s1[:k])
+	}
+	for ; k < n; k++ {
+		o := out[2*k : 2*k+2 : 2*k+2]
+		o[0], o[1] = s0[k], s1[k]
+	}
+	if len(s0) > n {
+		out[2*n] = s0[n]
+	}
+}
+
+// interleave3 sets out[3i], out[3i+1], out[3i+2] = s0[i], s1[i], s2[i];
+// len(s0), len(s1) and len(s2) are len(out)/3 rounded so that they fill
+// out in that order. Eight triples a step run in assembly when asm is set.
+func interleave3(out, s0, s1, s2 []float32, asm bool) {
+	n := len(s2)
+	rem := len(out) - 3*n
+	s0, s1 = s0[:n+(rem+1)/2], s1[:n+rem/2]
+	k := 0
+	if asm {
+		k = n &^ 7
+		interleave3Asm(out[:3*k], s0[:k], s1[:k], s2[:k])
+	}
+	for ; k < n; k++ {
+		o := out[3*k : 3*k+3 : 3*k+3]
+		o[0], o[1], o[2] = s0[k], s1[k], s2[k]
+	}
+	if len(s0) > n {
+		out[3*n] = s0[n]
+	}
+	if len(s1) > n {
+		out[3*n+1] = s1[n]
+	}
 }
 
 // deinterleave stores whole rows of m samples: src[k*m+b] goes to

@@ -115,6 +115,18 @@ func dot64Asm(c []float64, x []float32) float64
 //go:noescape
 func deinterleave2Asm(s0, s1, src []float32)
 
+// interleave2Asm sets dst[2k], dst[2k+1] = s0[k], s1[k] for k <
+// len(s0)&^7 (AVX2).
+//
+//go:noescape
+func interleave2Asm(dst, s0, s1 []float32)
+
+// interleave3Asm sets dst[3k], dst[3k+1], dst[3k+2] = s0[k], s1[k], s2[k]
+// for k < len(s0)&^7 (AVX2).
+//
+//go:noescape
+func interleave3Asm(dst, s0, s1, s2 []float32)
+
 // deinterleave3Asm sets s0[k], s1[k], s2[k] = src[3k], src[3k+1],
 // src[3k+2] for k < len(s0)&^7 (AVX2).
 //

@@ -1651,3 +1651,108 @@ f64tap:
 f64done:
 	VZEROUPPER
 	RET
+
+// func interleave2Asm(dst, s0, s1 []float32)
+// dst[2k], dst[2k+1] = s0[k], s1[k] for k < len(s0) rounded down to 8.
+TEXT ·interleave2Asm(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ s0_base+24(FP), SI
+	MOVQ s0_len+32(FP), CX
+	MOVQ s1_base+48(FP), R8
+	SHRQ $3, CX
+	JZ i2done
+i2loop:
+	VMOVUPS 0(SI), Y0                // a0 .. a7
+	VMOVUPS 0(R8), Y1                // b0 .. b7
+	VUNPCKLPS Y1, Y0, Y2             // a0 b0 a1 b1 | a4 b4 a5 b5
+	VUNPCKHPS Y1, Y0, Y3             // a2 b2 a3 b3 | a6 b6 a7 b7
+	VPERM2F128 $0x20, Y3, Y2, Y4     // a0 b0 a1 b1 a2 b2 a3 b3
+	VPERM2F128 $0x31, Y3, Y2, Y5     // a4 b4 a5 b5 a6 b6 a7 b7
+	VMOVUPS Y4, 0(DI)
+	VMOVUPS Y5, 32(DI)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $64, DI
+	DECQ CX
+	JNZ i2loop
+i2done:
+	VZEROUPPER
+	RET
+
+// Lane indices of interleave3Asm's three output vectors: output vector o
+// takes, at each lane, element idx[o][lane] of a, b or c.
+DATA interleave3idx<>+0(SB)/4, $0
+DATA interleave3idx<>+4(SB)/4, $0
+DATA interleave3idx<>+8(SB)/4, $0
+DATA interleave3idx<>+12(SB)/4, $1
+DATA interleave3idx<>+16(SB)/4, $1
+DATA interleave3idx<>+20(SB)/4, $1
+DATA interleave3idx<>+24(SB)/4, $2
+DATA interleave3idx<>+28(SB)/4, $2
+DATA interleave3idx<>+32(SB)/4, $2
+DATA interleave3idx<>+36(SB)/4, $3
+DATA interleave3idx<>+40(SB)/4, $3
+DATA interleave3idx<>+44(SB)/4, $3
+DATA interleave3idx<>+48(SB)/4, $4
+DATA interleave3idx<>+52(SB)/4, $4
+DATA interleave3idx<>+56(SB)/4, $4
+DATA interleave3idx<>+60(SB)/4, $5
+DATA interleave3idx<>+64(SB)/4, $5
+DATA interleave3idx<>+68(SB)/4, $5
+DATA interleave3idx<>+72(SB)/4, $6
+DATA interleave3idx<>+76(SB)/4, $6
+DATA interleave3idx<>+80(SB)/4, $6
+DATA interleave3idx<>+84(SB)/4, $7
+DATA interleave3idx<>+88(SB)/4, $7
+DATA interleave3idx<>+92(SB)/4, $7
+GLOBL interleave3idx<>(SB), RODATA|NOPTR, $96
+
+// func interleave3Asm(dst, s0, s1, s2 []float32)
+// dst[3k], dst[3k+1], dst[3k+2] = s0[k], s1[k], s2[k] for k < len(s0)
+// rounded down to 8: each output vector is three lane permutations (one of
+// a, b and c, the same indices) blended.
+TEXT ·interleave3Asm(SB), NOSPLIT, $0-96
+	MOVQ dst_base+0(FP), DI
+	MOVQ s0_base+24(FP), SI
+	MOVQ s0_len+32(FP), CX
+	MOVQ s1_base+48(FP), R8
+	MOVQ s2_base+72(FP), R9
+	SHRQ $3, CX
+	JZ i3done
+	VMOVDQU interleave3idx<>+0(SB), Y10
+	VMOVDQU interleave3idx<>+32(SB), Y11
+	VMOVDQU interleave3idx<>+64(SB), Y12
+i3loop:
+	VMOVUPS 0(SI), Y0                // a0 .. a7
+	VMOVUPS 0(R8), Y1                // b0 .. b7
+	VMOVUPS 0(R9), Y2                // c0 .. c7
+	// a0 b0 c0 a1 b1 c1 a2 b2
+	VPERMPS Y0, Y10, Y3
+	VPERMPS Y1, Y10, Y4
+	VPERMPS Y2, Y10, Y5
+	VBLENDPS $0x92, Y4, Y3, Y3
+	VBLENDPS $0x24, Y5, Y3, Y3
+	VMOVUPS Y3, 0(DI)
+	// c2 a3 b3 c3 a4 b4 c4 a5
+	VPERMPS Y0, Y11, Y3
+	VPERMPS Y1, Y11, Y4
+	VPERMPS Y2, Y11, Y5
+	VBLENDPS $0x24, Y4, Y3, Y3
+	VBLENDPS $0x49, Y5, Y3, Y3
+	VMOVUPS Y3, 32(DI)
+	// b5 c5 a6 b6 c6 a7 b7 c7
+	VPERMPS Y0, Y12, Y3
+	VPERMPS Y1, Y12, Y4
+	VPERMPS Y2, Y12, Y5
+	VBLENDPS $0x49, Y4, Y3, Y3
+	VBLENDPS $0x92, Y5, Y3, Y3
+	VMOVUPS Y3, 64(DI)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $96, DI
+	DECQ CX
+	JNZ i3loop
+i3done:
+	VZEROUPPER
+	RET

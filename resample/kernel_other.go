@@ -34,4 +34,8 @@ func deinterleave2Asm(s0, s1, src []float32) {}
 
 func deinterleave3Asm(s0, s1, s2, src []float32) {}
 
+func interleave2Asm(dst, s0, s1 []float32) {}
+
+func interleave3Asm(dst, s0, s1, s2 []float32) {}
+
 func fir64Asm(dst, x []float32, c []float64) { fir64Go(dst[:len(dst)&^15], x, c) }

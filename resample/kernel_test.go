@@ -539,3 +539,34 @@ func TestFIRPair64AsmMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestInterleave checks interleave2 and interleave3, assembly and
+// portable, against the definition out[k] = row k%L at k/L, for every
+// length up to 60 (full assembly steps, partial rows and the rows' ragged
+// ends).
+func TestInterleave(t *testing.T) {
+	for _, l := range []int{2, 3} {
+		for a := 0; a <= 60; a++ {
+			rows := make([][]float32, l)
+			want := make([]float32, a)
+			for j := range l {
+				rows[j] = make([]float32, (a+l-1-j)/l)
+				for i := range rows[j] {
+					rows[j][i] = float32(100*j + i + 1)
+					want[i*l+j] = rows[j][i]
+				}
+			}
+			for _, asm := range []bool{false, hasFIRAsm()} {
+				got := make([]float32, a)
+				if l == 2 {
+					interleave2(got, rows[0], rows[1], asm)
+				} else {
+					interleave3(got, rows[0], rows[1], rows[2], asm)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("L=%d a=%d asm=%v: got %v, want %v", l, a, asm, got, want)
+				}
+			}
+		}
+	}
+}
