@@ -299,7 +299,7 @@ func (r *Resampler) divm(x int) (int, int) {
 
 // interleave2 sets out[2i] = s0[i] and out[2i+1] = s1[i]; len(s0) is
 // len(out)/2 rounded up, len(s1) rounded down. Eight pairs a step run in
-// assembly when asm is set (the inverse shuffles of deinterleave2Asm).
+// assembly when asm is set (unpack and 128-bit lane shuffles).
 func interleave2(out, s0, s1 []float32, asm bool) {
 	n := len(s1)
 	s0 = s0[:len(out)-n]
