@@ -106,7 +106,11 @@ type Number struct {
 }
 
 // CallEnded is the Data of "call.ended" events: one per detection session
-// that ended.
+// that ended — except with several replicas, when the call ends (Twilio's
+// call-status callback) on a replica that does not hold the session's
+// stream: that replica sends one at once, without a summary, and the
+// holding replica a second one with the final summary when the stream
+// closes. The later event for a DetectionID supersedes the earlier.
 type CallEnded struct {
 	DetectionID string          `json:"detection_id"`         // detection session ID
 	Track       string          `json:"track"`                // media track (inbound, outbound) or Twilio stream track
