@@ -67,3 +67,59 @@ func TestTwoReplicasPostgres(t *testing.T) {
 		t.Fatalf("A: get call: %s %s", resp.Status, body)
 	}
 }
+
+// Twilio's call-status callback for a finished call reaching replica A while
+// the call's stream is live on replica B: A ends the detection and emits
+// call.ended at once, without a summary; B emits a second call.ended for the
+// same detection, with the final summary, when the stream closes (as
+// view.CallEnded and the README say), and stores that summary.
+func TestCallEndedOnOtherReplica(t *testing.T) {
+	dsn := pgtest.SchemaDSN(t, "cgserver_")
+	a := newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
+	b := newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	call := b.tw.AddCall(twiliotest.Call{})
+	c := b.dial(ctx, call.Sid)
+	defer c.Close()
+	if err := c.SendPCM(ctx, "inbound", speech(t, 1200*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var det store.Detection
+	waitUntil(t, "B's verdicts", func() bool {
+		d, err := b.st.ActiveDetection(ctx, call.Sid, "inbound")
+		if err != nil {
+			return false
+		}
+		det = d
+		vs, err := b.st.ListVerdicts(ctx, store.VerdictFilter{DetectionID: d.ID}, store.PageRequest{})
+		return err == nil && len(vs.Items) >= 2
+	})
+
+	resp, body := a.twilioForm(app.CallStatusPath, callStatusParams(a.tw.AccountSid(), call.Sid, "completed", time.Time{}), a.authToken)
+	if resp.StatusCode != 204 {
+		t.Fatalf("completed on A: %s %s", resp.Status, body)
+	}
+	ce := a.callEndedEvents(call.Sid)
+	if len(ce) != 1 || ce[0].DetectionID != det.ID || len(ce[0].Summary) != 0 || ce[0].Reason != "call completed" {
+		t.Fatalf("call.ended after A ended the call: %+v", ce)
+	}
+
+	// Twilio closes the stream; B finishes the session it holds.
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "B's call.ended", func() bool { return len(a.callEndedEvents(call.Sid)) == 2 })
+	ce = a.callEndedEvents(call.Sid)
+	if ce[1].DetectionID != det.ID || len(ce[1].Summary) == 0 || ce[1].Status != "stopped" {
+		t.Fatalf("second call.ended %+v", ce[1])
+	}
+	d, err := a.st.GetDetection(ctx, det.ID)
+	if err != nil || d.Status != store.DetectionStopped || len(d.Summary) == 0 {
+		t.Fatalf("detection after both replicas ended it: %+v %v", d, err)
+	}
+}
