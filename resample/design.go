@@ -278,12 +278,15 @@ func (t *table) split(h []float64) error {
 		// symmetric (L = 2).
 		t.mode = modeUp
 		t.buildUpPairs()
-	case t.precise && l == 1 && m <= maxFastFactor && t.buildPairs():
+	case t.precise && l == 1 && m <= maxFastFactor:
 		// Integer down-sampling: the float64 pair kernel (runPair64) on
-		// the de-interleaved streams.
-		t.mode = modeDown
+		// the de-interleaved streams; without pairs, mode generic.
+		if t.buildPairs() {
+			t.mode = modeDown
+		} else {
+			t.pairs = nil
+		}
 	case t.precise:
-		t.pairs = nil
 		// one float64 inner product per output (mode generic, dot64)
 	case m == 1 && l <= maxFastFactor:
 		t.mode = modeUp

@@ -245,23 +245,38 @@ func (r *Resampler) runDown(maxOut int) []float32 {
 		return out
 	}
 	if t.precise {
-		// float64 sums, rounded to float32 once (VeryHigh).
-		o64 := r.out64[:a]
-		clear(o64)
-		for i := range t.pairs {
-			sp := &t.pairs[i]
-			kk := len(sp.c64)
-			x0, y0 := sp.bx*w+r.so+sp.x0, sp.by*w+r.so+sp.y0
-			r.fir.runPair64(o64, r.tmp[x0:x0+a+kk-1], r.tmp[y0:y0+a+kk-1], sp.c64)
-		}
-		for i, v := range o64 {
-			out[i] = float32(v)
-		}
-		r.so += a
-		r.sd -= a * m
-		r.qrel += a * m
-		return out
+		r.downPrecise(out)
+	} else {
+		r.downFloat32(out)
 	}
+	// Drop the a consumed rows from every stream.
+	r.so += a
+	r.sd -= a * m
+	r.qrel += a * m
+	return out
+}
+
+// downPrecise computes the outputs of a precise (VeryHigh) decimator:
+// float64 sums of the pair kernel, rounded to float32 once.
+func (r *Resampler) downPrecise(out []float32) {
+	a, w := len(out), r.sw
+	o64 := r.out64[:a]
+	clear(o64)
+	for i := range r.t.pairs {
+		sp := &r.t.pairs[i]
+		kk := len(sp.c64)
+		x0, y0 := sp.bx*w+r.so+sp.x0, sp.by*w+r.so+sp.y0
+		r.fir.runPair64(o64, r.tmp[x0:x0+a+kk-1], r.tmp[y0:y0+a+kk-1], sp.c64)
+	}
+	for i, v := range o64 {
+		out[i] = float32(v)
+	}
+}
+
+// downFloat32 computes the outputs of a float32 decimator: the pair
+// kernel, or the plain sub-filters when the taps do not pair.
+func (r *Resampler) downFloat32(out []float32) {
+	t, a, w, m := r.t, len(out), r.sw, r.t.m
 	clear(out)
 	for i := range t.pairs {
 		sp := &t.pairs[i]
@@ -271,10 +286,10 @@ func (r *Resampler) runDown(maxOut int) []float32 {
 		y := r.tmp[y0 : y0+a+kk-1]
 		r.fir.runPair(out, x, y, sp.c)
 	}
+	if len(t.pairs) > 0 {
+		return
+	}
 	for b := range m {
-		if len(t.pairs) > 0 {
-			break
-		}
 		sub := t.sub[b]
 		if len(sub) == 0 {
 			continue
@@ -282,11 +297,6 @@ func (r *Resampler) runDown(maxOut int) []float32 {
 		a0 := b*w + r.so + t.subStart[b]
 		r.fir.run(out, r.tmp[a0:a0+a+len(sub)-1], sub)
 	}
-	// Drop the a consumed rows from every stream.
-	r.so += a
-	r.sd -= a * m
-	r.qrel += a * m
-	return out
 }
 
 // divm returns x/m and x%m for the decimator's m (0 <= x < 2^20, m <=

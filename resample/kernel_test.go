@@ -224,32 +224,36 @@ func TestFIRPairBlocksIdentical(t *testing.T) {
 		x, y, c := randomPairData(rng, n, taps)
 		a := make([]float32, n)
 		firPairAsm(a, x, y, c)
-		for v := 1; v <= 4; v++ {
-			b := make([]float32, n)
-			for s := 0; s+8*v <= n; s += 8 * v {
-				firPairVAsm(b[s:s+8*v], x[s:], y[s:], c)
-			}
-			m := n / (8 * v) * 8 * v
-			if !slices.Equal(a[:m], b[:m]) {
-				t.Fatalf("taps=%d: AVX2 blocks of %d differ from blocks of 32", taps, 8*v)
-			}
+		if blk := firstBlockMismatch(a, x, y, c, 8, 4, firPairVAsm); blk > 0 {
+			t.Fatalf("taps=%d: AVX2 blocks of %d differ from blocks of 32", taps, blk)
 		}
 		if !hasAVX512() {
 			continue
 		}
 		a512 := make([]float32, n)
 		firPair512Asm(a512, x, y, c)
-		for v := 1; v <= 8; v++ {
-			b := make([]float32, n)
-			for s := 0; s+16*v <= n; s += 16 * v {
-				firPair512Asm(b[s:s+16*v], x[s:], y[s:], c)
-			}
-			m := n / (16 * v) * 16 * v
-			if !slices.Equal(a512[:m], b[:m]) {
-				t.Fatalf("taps=%d: AVX-512 blocks of %d differ from a block of 128", taps, 16*v)
-			}
+		if blk := firstBlockMismatch(a512, x, y, c, 16, 8, firPair512Asm); blk > 0 {
+			t.Fatalf("taps=%d: AVX-512 blocks of %d differ from a block of 128", taps, blk)
 		}
 	}
+}
+
+// firstBlockMismatch runs kernel over x and y in blocks of lanes*v outputs,
+// for v = 1..maxV, and returns the first block size whose outputs differ
+// from want (over the outputs the blocks cover), or 0.
+func firstBlockMismatch(want, x, y, c []float32, lanes, maxV int, kernel func(dst, x, y, c []float32)) int {
+	n := len(want)
+	for v := 1; v <= maxV; v++ {
+		blk := lanes * v
+		b := make([]float32, n)
+		for s := 0; s+blk <= n; s += blk {
+			kernel(b[s:s+blk], x[s:], y[s:], c)
+		}
+		if m := n / blk * blk; !slices.Equal(want[:m], b[:m]) {
+			return blk
+		}
+	}
+	return 0
 }
 
 // randomPairData returns inputs for n outputs of a taps-long pair kernel:

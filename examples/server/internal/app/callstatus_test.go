@@ -63,24 +63,8 @@ func TestCallStatusCallback(t *testing.T) {
 
 	// A live stream on this replica.
 	live := e.tw.AddCall(twiliotest.Call{})
-	c := e.dial(ctx, live.Sid)
+	c, det := e.streamSpeech(ctx, live.Sid)
 	defer c.Close()
-	if err := c.SendPCM(ctx, "inbound", speech(t, 1200*time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var det store.Detection
-	waitUntil(t, "verdicts", func() bool {
-		d, err := e.st.ActiveDetection(ctx, live.Sid, "inbound")
-		if err != nil {
-			return false
-		}
-		det = d
-		vs, err := e.st.ListVerdicts(ctx, store.VerdictFilter{DetectionID: d.ID}, store.PageRequest{})
-		return err == nil && len(vs.Items) >= 2
-	})
 
 	// Not terminal: the status is recorded, nothing ends.
 	resp, body := e.twilioForm(app.CallStatusPath, callStatusParams(acct, live.Sid, "in-progress", time.Time{}), e.authToken)

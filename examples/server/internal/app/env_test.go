@@ -158,6 +158,31 @@ func (e *env) dial(ctx context.Context, callSid string, tracks ...string) *media
 	return c
 }
 
+// streamSpeech opens a media stream for callSid on e, sends 1.2 s of speech
+// on the inbound track and waits until its detection holds two verdicts;
+// it returns the open stream and that detection.
+func (e *env) streamSpeech(ctx context.Context, callSid string) (*mediatest.Call, store.Detection) {
+	e.t.Helper()
+	c := e.dial(ctx, callSid)
+	if err := c.SendPCM(ctx, "inbound", speech(e.t, 1200*time.Millisecond)); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := c.Flush(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	var det store.Detection
+	waitUntil(e.t, "verdicts", func() bool {
+		d, err := e.st.ActiveDetection(ctx, callSid, "inbound")
+		if err != nil {
+			return false
+		}
+		det = d
+		vs, err := e.st.ListVerdicts(ctx, store.VerdictFilter{DetectionID: d.ID}, store.PageRequest{})
+		return err == nil && len(vs.Items) >= 2
+	})
+	return c, det
+}
+
 // watcher reads SSE events.
 type watcher struct {
 	mu     sync.Mutex

@@ -243,7 +243,7 @@ func mustReq(t *testing.T, method, url string) *http.Request {
 	return req
 }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {

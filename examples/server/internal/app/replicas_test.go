@@ -14,12 +14,19 @@ import (
 	"github.com/callguard/callguard/twiml/twiliotest"
 )
 
+// twoReplicas starts two servers on one PostgreSQL schema, each with its
+// pgnotify bridge (skipped without CALLGUARD_TEST_DATABASE_URL).
+func twoReplicas(t *testing.T) (a, b *env) {
+	dsn := pgtest.SchemaDSN(t, "cgserver_")
+	a = newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
+	b = newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
+	return a, b
+}
+
 // Two replicas on one PostgreSQL database: a watcher connected to A sees
 // the verdicts of a call streamed into B, once each, with the IDs B stored.
 func TestTwoReplicasPostgres(t *testing.T) {
-	dsn := pgtest.SchemaDSN(t, "cgserver_")
-	a := newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
-	b := newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
+	a, b := twoReplicas(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -74,31 +81,13 @@ func TestTwoReplicasPostgres(t *testing.T) {
 // same detection, with the final summary, when the stream closes (as
 // view.CallEnded and the README say), and stores that summary.
 func TestCallEndedOnOtherReplica(t *testing.T) {
-	dsn := pgtest.SchemaDSN(t, "cgserver_")
-	a := newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
-	b := newEnv(t, envOptions{dsn: dsn, fanout: app.PGFanout(dsn, quietLogger())})
+	a, b := twoReplicas(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
 	call := b.tw.AddCall(twiliotest.Call{})
-	c := b.dial(ctx, call.Sid)
+	c, det := b.streamSpeech(ctx, call.Sid)
 	defer c.Close()
-	if err := c.SendPCM(ctx, "inbound", speech(t, 1200*time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var det store.Detection
-	waitUntil(t, "B's verdicts", func() bool {
-		d, err := b.st.ActiveDetection(ctx, call.Sid, "inbound")
-		if err != nil {
-			return false
-		}
-		det = d
-		vs, err := b.st.ListVerdicts(ctx, store.VerdictFilter{DetectionID: d.ID}, store.PageRequest{})
-		return err == nil && len(vs.Items) >= 2
-	})
 
 	resp, body := a.twilioForm(app.CallStatusPath, callStatusParams(a.tw.AccountSid(), call.Sid, "completed", time.Time{}), a.authToken)
 	if resp.StatusCode != 204 {
