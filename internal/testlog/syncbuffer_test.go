@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestSyncBufferConcurrentWrites(t *testing.T) {
@@ -60,7 +61,11 @@ func TestSyncBufferChanged(t *testing.T) {
 	default:
 	}
 	go buf.Write([]byte("x"))
-	<-c1 // would block forever if Write did not close it
+	select {
+	case <-c1:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Write did not close the channel")
+	}
 	c3 := buf.Changed()
 	select {
 	case <-c3:
